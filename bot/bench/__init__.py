@@ -1,0 +1,1 @@
+"""Benchmarks: functions `make bench` calls; each returns a dict of numbers. Not tests."""

@@ -1,0 +1,234 @@
+"""reports/bench.md from a benchmark run: the machine, every figure against its target."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.bench.latency import Result
+from bot.bench.suite import Results
+
+# The targets of the issue (2 cores, PostgreSQL).
+OUTSIDE_P50_MS, OUTSIDE_P99_MS = 5.0, 25.0
+TEXTS_PER_S, BUTTONS_PER_S = 150.0, 1000.0
+BROADCAST_SHARE = 0.95
+RACE_P99_MS = 250.0
+
+
+def _mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def _ms(values: tuple[float, float, float]) -> str:
+    return " / ".join(f"{v:.1f}" for v in values)
+
+
+def _find(results: Results, name: str) -> Result | None:
+    return next((r for r in [*results.scenarios, *results.multi] if r.name == name), None)
+
+
+def targets(results: Results) -> list[tuple[str, str, str, str]]:
+    """(measure, target, measured, ✓/✗) rows."""
+    rows: list[tuple[str, str, str, str]] = []
+    for r in [*results.scenarios, *results.multi]:
+        if r.name.endswith("repeated") or (r.kind == "button" and r.concurrency != 100):
+            continue
+        p50, _, p99 = r.outside_nlu
+        rows.append(
+            (
+                f"gateway time outside NLU p50, {r.name}",
+                "≤ 5 ms",
+                f"{p50:.1f} ms",
+                _mark(p50 <= OUTSIDE_P50_MS),
+            )
+        )
+        rows.append(
+            (
+                f"gateway time outside NLU p99, {r.name}",
+                "≤ 25 ms",
+                f"{p99:.1f} ms",
+                _mark(p99 <= OUTSIDE_P99_MS),
+            )
+        )
+    for r in [*results.scenarios, *results.multi]:
+        if r.kind == "text" and r.concurrency == 100:
+            rows.append(
+                (
+                    f"text messages/s, {r.name}",
+                    "≥ 150/s",
+                    f"{r.per_s:.0f}/s",
+                    _mark(r.per_s >= TEXTS_PER_S),
+                )
+            )
+    buttons = _find(results, "buttons x100")
+    if buttons is not None:
+        rows.append(
+            (
+                "button presses/s, buttons x100",
+                "≥ 1,000/s",
+                f"{buttons.per_s:.0f}/s",
+                _mark(buttons.per_s >= BUTTONS_PER_S),
+            )
+        )
+    b = results.broadcast
+    if b:
+        for platform in ("telegram", "whatsapp"):
+            rate, limit = b.get(f"{platform}_per_s"), b.get(f"{platform}_limit")
+            if isinstance(rate, int | float) and isinstance(limit, int | float) and limit:
+                share = rate / limit
+                rows.append(
+                    (
+                        f"broadcast, {platform}",
+                        f"≥ 95 % of {limit:g}/s",
+                        f"{rate:.1f}/s ({share:.0%})",
+                        _mark(share >= BROADCAST_SHARE),
+                    )
+                )
+    else:
+        rows.append(
+            (
+                "broadcast throughput",
+                "≥ 95 % of the limit",
+                results.broadcast_note or "not run",
+                "–",
+            )
+        )
+    if results.race_50:
+        p99 = float(results.race_50.get("own_p99_ms", 0.0))
+        rows.append(
+            (
+                "booking attempt p99, 50 in flight",
+                "≤ 250 ms",
+                f"{p99:.0f} ms",
+                _mark(p99 <= RACE_P99_MS),
+            )
+        )
+    if results.race:
+        race = results.race
+        counts = ("booked", "seats_taken", "bookings", "errors")
+        exact = tuple(race.get(k) for k in counts) == (30, 30, 30, 0)
+        rows.append(
+            (
+                "booking race, 500 at once for 30 seats",
+                "exactly 30, no error",
+                f"{race.get('booked')} booked, {race.get('errors')} errors",
+                _mark(exact),
+            )
+        )
+    return rows
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def render(results: Results, finding: str) -> str:
+    """The whole report as Markdown."""
+    m = results.machine
+    loads = ", ".join(f"{when} {a:.2f} / {b:.2f} / {c:.2f}" for when, (a, b, c) in m.loads)
+    out = [
+        "# Benchmarks",
+        "",
+        f"`make bench` (`ltsa bench`), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Benchmarks "
+        "report numbers and assert nothing; the targets are the issue's, for 2 cores with "
+        "PostgreSQL. The gateway ran as `ltsa serve` (uvicorn) on a fresh PostgreSQL database "
+        "with the real Rasa model; load came from another process (httpx, `bot.bench.load`).",
+        "",
+        "## Machine",
+        "",
+        *_table(
+            ["CPU", "cores", "memory", "Python", "PostgreSQL", "system"],
+            [[m.cpu, m.cores, f"{m.memory_gb} GB", m.python, m.postgres, m.system]],
+        ),
+        "",
+        f"Load average (1 / 5 / 15 min): {loads}. The machine is shared with other developers: "
+        "a busy moment shows in these numbers.",
+        "",
+        "## Against the targets",
+        "",
+        *_table(["measure", "target", "measured", ""], [list(r) for r in targets(results)]),
+        "",
+        "## Web chat end to end (`POST /webhooks/rest/webhook`)",
+        "",
+        "Milliseconds, p50 / p95 / p99. *End to end*: at the load generator. *Outside NLU*: the "
+        "gateway's own time for the request (Server-Timing total minus the NLU stage). "
+        "*NLU share*: NLU stage time over the gateway's time, summed over requests.",
+        "",
+        *_table(
+            [
+                "scenario",
+                "conv.",
+                "requests",
+                "ok",
+                "msg/s",
+                "end to end",
+                "outside NLU",
+                "NLU",
+                "NLU share",
+                "cache hits",
+            ],
+            [
+                [
+                    r.name,
+                    r.concurrency,
+                    r.requests,
+                    r.ok,
+                    f"{r.per_s:.0f}",
+                    _ms(r.e2e),
+                    _ms(r.outside_nlu),
+                    _ms(r.nlu),
+                    f"{r.nlu_share:.0%}",
+                    f"{r.cache_hits}/{r.cache_hits + r.cache_misses}",
+                ]
+                for r in [*results.scenarios, *results.multi]
+            ],
+        ),
+        "",
+        f"Gateway start to healthy (Rasa loading its model): {results.gateway_ready_s} s.",
+        "",
+        "## Memory (RSS after the load, MB; peak in brackets)",
+        "",
+        *_table(["process", "RSS", "peak"], [[k, v[0], v[1]] for k, v in results.memory.items()]),
+        "",
+        "## Profile (py-spy, sampling the gateway under load)",
+        "",
+        finding,
+    ]
+    for name, profile in results.profiles.items():
+        out += [
+            "",
+            f"**{name}**, {profile.samples} samples. Share of samples with a frame of:",
+            "",
+        ]
+        out += _table(["part of the code", "share"], [[k, f"{v} %"] for k, v in profile.parts])
+        out += ["", "Our functions on the stack (inclusive):", ""]
+        out += _table(["function", "share"], [[f"`{k}`", f"{v} %"] for k, v in profile.ours])
+        out += ["", "Running themselves (leaf frames):", ""]
+        out += _table(["function", "share"], [[f"`{k}`", f"{v} %"] for k, v in profile.leaves])
+    out += ["", "## Booking race (`bot.bench.booking_race`)", ""]
+    for title, numbers in (
+        ("500 at once for 30 seats, 4 processes", results.race),
+        ("1,000 attempts for 200 seats, 50 in flight (2 processes x 25)", results.race_50),
+    ):
+        if numbers:
+            out += [
+                f"{title}:",
+                "",
+                *_table(["measure", "value"], [[k, v] for k, v in numbers.items()]),
+                "",
+            ]
+    out += ["## Broadcast (`bot.bench.broadcast`, fake platform APIs)", ""]
+    if results.broadcast:
+        out += _table(["measure", "value"], [[k, v] for k, v in results.broadcast.items()])
+    else:
+        out.append(results.broadcast_note or "not run")
+    out += ["", '## Cold start of `make run` (until `/healthz` says `"nlu": "ok"`)', ""]
+    out += _table(["case", "seconds"], [[k, v] for k, v in results.cold.items()])
+    out += [
+        "",
+        "Without a model: empty models and cache folders and Rasa's training cache off, so "
+        "`make run` trains the model first.",
+    ]
+    return "\n".join(out) + "\n"

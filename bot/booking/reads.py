@@ -1,0 +1,96 @@
+"""What the booking flows, reminders and calendar files read about sessions and bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Booking, Coordinator, Desk, DeskSlot, Ltsa, OppSession
+from flows.store import BookingInfo, OppSlot
+from nlu.dates import TZ
+
+UPCOMING = 6  # OPP sessions listed
+
+
+async def opp_sessions(
+    session: AsyncSession, ltsa_slug: str, now: dt.datetime, limit: int = UPCOMING
+) -> tuple[OppSlot, ...]:
+    """The next scheduled OPP sessions of an LTSA, full ones included."""
+    rows = await session.scalars(
+        select(OppSession)
+        .join(Ltsa, Ltsa.id == OppSession.ltsa_id)
+        .where(
+            Ltsa.slug == ltsa_slug, OppSession.status == "scheduled", OppSession.starts_at > now
+        )
+        .order_by(OppSession.starts_at)
+        .limit(limit)
+    )
+    return tuple(slot(row, ltsa_slug) for row in rows)
+
+
+def slot(row: OppSession, ltsa_slug: str) -> OppSlot:
+    """An OPP session row as the flows see it."""
+    return OppSlot(
+        id=row.id,
+        ltsa=ltsa_slug,
+        starts_at=row.starts_at.astimezone(TZ),
+        place=row.place,
+        capacity=row.capacity,
+        seats_left=max(0, row.capacity - row.seats_taken),
+    )
+
+
+async def my_bookings(session: AsyncSession, user_id: int) -> tuple[BookingInfo, ...]:
+    """The active bookings a user holds or made for villagers, soonest first."""
+    rows = await session.scalars(
+        select(Booking)
+        .where(
+            or_(Booking.user_id == user_id, Booking.booked_by_user_id == user_id),
+            Booking.status == "booked",
+        )
+        .order_by(Booking.starts_at)
+    )
+    infos = []
+    for booking in rows:
+        params = await describe(session, booking)
+        infos.append(
+            BookingInfo(
+                code=booking.code,
+                kind=booking.kind,
+                ltsa=params["ltsa"],
+                starts_at=params["when"],
+                place=params["place"],
+                desk=params.get("desk"),
+                session_id=booking.opp_session_id,
+                for_other=booking.user_id is None,
+            )
+        )
+    return tuple(infos)
+
+
+async def describe(session: AsyncSession, booking: Booking) -> dict[str, Any]:
+    """Render parameters of a booking: booking_code, when (Asia/Jakarta), place, ltsa, desk."""
+    ltsa = await session.get_one(Ltsa, booking.ltsa_id)
+    params: dict[str, Any] = {
+        "booking_code": booking.code,
+        "when": booking.starts_at.astimezone(TZ),
+        "ltsa": ltsa.slug,
+        "place": ltsa.name,
+        "name": booking.attendee_name or "",
+    }
+    if booking.opp_session_id is not None:
+        opp = await session.get_one(OppSession, booking.opp_session_id)
+        params["place"] = opp.place or ltsa.name
+    if booking.desk_slot_id is not None:
+        slot_row = await session.get_one(DeskSlot, booking.desk_slot_id)
+        desk = await session.get_one(Desk, slot_row.desk_id)
+        params["desk"] = desk.code
+    return params
+
+
+async def is_coordinator(session: AsyncSession, user_id: int) -> bool:
+    """True when the user is listed as a KOPI coordinator."""
+    return await session.get(Coordinator, user_id) is not None

@@ -1,0 +1,336 @@
+"""Named queries over the models; every database access of the service goes through here."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.base import Outgoing
+from bot.db.models import (
+    Case,
+    CaseEvent,
+    ContentGap,
+    Conversation,
+    FaqFeedback,
+    Message,
+    User,
+    utcnow,
+)
+
+DEDUPE_MAX = 200  # messages.dedupe_key
+
+
+def _is_sqlite(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _insert(session: AsyncSession) -> Any:
+    return sqlite_insert if _is_sqlite(session) else pg_insert
+
+
+async def user_for(session: AsyncSession, channel: str, channel_user_id: str) -> User:
+    """The user of a channel identity, created on first contact (safe under concurrency)."""
+    query = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)
+    known = await session.scalar(query)  # one round trip for everyone who wrote before
+    if known is not None:
+        return known
+    stmt = (
+        _insert(session)(User)
+        .values(
+            channel=channel,
+            channel_user_id=channel_user_id,
+            created_at=utcnow(),
+            last_seen_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
+    )
+    await session.execute(stmt)
+    return (await session.scalars(query)).one()
+
+
+async def conversation_for(
+    session: AsyncSession, user_id: int, *, lock: bool = False
+) -> Conversation:
+    """The user's conversation, created on first contact; `lock` holds its row until commit."""
+    query = select(Conversation).where(Conversation.user_id == user_id)
+    if lock and not _is_sqlite(session):  # SQLite: BEGIN IMMEDIATE already locks
+        query = query.with_for_update()
+    query = query.execution_options(populate_existing=True)
+    known = await session.scalar(query)  # one round trip once the conversation exists
+    if known is not None:
+        return known
+    stmt = (
+        _insert(session)(Conversation)
+        .values(user_id=user_id, slots={}, misses=0, mode="bot", updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    await session.execute(stmt)
+    return (await session.scalars(query)).one()
+
+
+def dedupe_key(channel: str, chat: str, platform_id: str) -> str:
+    """The key a redelivered platform message is recognised by (hashed when too long)."""
+    key = f"{channel}:{chat}:{platform_id}"
+    if len(key) <= DEDUPE_MAX:
+        return key
+    return f"{channel}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+async def store_inbound(
+    session: AsyncSession, user: User, channel: str, text: str, dedupe_key: str | None
+) -> tuple[Message, bool]:
+    """Stores a user's message; (message, True) when this platform message was stored before."""
+    if dedupe_key is not None:
+        existing = await session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
+        if existing is not None:
+            return existing, True
+    message = Message(
+        user_id=user.id,
+        direction="in",
+        sender="user",
+        channel=channel,
+        dedupe_key=dedupe_key,
+        text=text,
+        created_at=utcnow(),
+    )
+    if dedupe_key is None:  # nothing unique to collide with: no savepoint needed
+        session.add(message)
+        user.last_inbound_at = message.created_at
+        await session.flush()
+        return message, False
+    try:
+        async with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        # the same platform message, stored meanwhile by a concurrent delivery of it
+        existing = await session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
+        if existing is None:
+            raise
+        return existing, True
+    user.last_inbound_at = message.created_at  # opens WhatsApp's 24-hour window
+    await session.flush()
+    return message, False
+
+
+async def store_outbound(
+    session: AsyncSession,
+    user_id: int,
+    channel: str,
+    messages: Sequence[Outgoing],
+    *,
+    reply_to: int | None,
+    language: str | None,
+    delivery: str = "reply",
+) -> list[Outgoing]:
+    """Stores outgoing messages; returns them with their stored ids."""
+    rows = [
+        Message(
+            user_id=user_id,
+            direction="out",
+            sender=m.sender,
+            channel=channel,
+            text=m.text,
+            buttons=[{"title": b.title, "payload": b.payload} for b in m.buttons] or None,
+            language=language,
+            reply_to_id=reply_to,
+            delivery=delivery,
+            handled=True,
+            created_at=utcnow(),
+        )
+        for m in messages
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return [
+        Outgoing(m.text, m.buttons, m.sender, row.id)
+        for m, row in zip(messages, rows, strict=True)
+    ]
+
+
+async def replies_to(session: AsyncSession, message_id: int) -> list[Message]:
+    """The messages that answered an inbound message, in order."""
+    result = await session.scalars(
+        select(Message).where(Message.reply_to_id == message_id).order_by(Message.id)
+    )
+    return list(result)
+
+
+async def is_handled(session: AsyncSession, message_id: int) -> bool:
+    """True when the inbound message has been answered."""
+    handled = await session.scalar(select(Message.handled).where(Message.id == message_id))
+    return bool(handled)
+
+
+async def mark_handled(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    intent: str | None,
+    confidence: float | None,
+    language: str | None,
+    payload: str | None,
+) -> None:
+    await session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(
+            handled=True, intent=intent, confidence=confidence, language=language, payload=payload
+        )
+    )
+
+
+async def pushed_after(
+    session: AsyncSession, channel: str, channel_user_id: str, after: int, limit: int = 50
+) -> list[Message]:
+    """Messages pushed to a user later than message `after` (staff replies, reminders)."""
+    result = await session.scalars(
+        select(Message)
+        .join(User, User.id == Message.user_id)
+        .where(
+            User.channel == channel,
+            User.channel_user_id == channel_user_id,
+            Message.direction == "out",
+            Message.delivery == "push",
+            Message.id > after,
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    return list(result)
+
+
+async def open_case(
+    session: AsyncSession,
+    user: User,
+    *,
+    kind: str,
+    reason: str,
+    priority: str,
+    language: str | None,
+) -> Case:
+    """The user's open case of this kind, or a new one with a human-friendly number."""
+    existing = await session.scalar(
+        select(Case)
+        .where(Case.user_id == user.id, Case.status != "closed")
+        .order_by(Case.id.desc())
+    )
+    if existing is not None:
+        if _rank(priority) > _rank(existing.priority):
+            existing.priority = priority
+            existing.kind = kind
+            existing.reason = reason
+        return existing
+    now = utcnow()
+    case = Case(
+        number=f"tmp-{user.id}-{now.timestamp()}",
+        user_id=user.id,
+        kind=kind,
+        reason=reason,
+        priority=priority,
+        status="open",
+        ltsa_slug=user.ltsa_slug,
+        language=language,
+        created_at=now,
+    )
+    session.add(case)
+    await session.flush()
+    case.number = case_number(case.id, now)
+    session.add(
+        CaseEvent(
+            case_id=case.id, kind="opened", actor="bot", detail={"reason": reason}, created_at=now
+        )
+    )
+    await session.flush()
+    return case
+
+
+def case_number(case_id: int, opened: datetime) -> str:
+    """ "K2611-0042": K, year and month opened, the id (short enough to read on the phone)."""
+    return f"K{opened:%y%m}-{case_id:04d}"
+
+
+def _rank(priority: str) -> int:
+    return {"normal": 0, "high": 1, "urgent": 2}.get(priority, 0)
+
+
+async def count_messages(session: AsyncSession, user_id: int | None = None) -> int:
+    query = select(func.count()).select_from(Message)
+    if user_id is not None:
+        query = query.where(Message.user_id == user_id)
+    return int(await session.scalar(query) or 0)
+
+
+def gap_question(text: str) -> str:
+    """The question as counted: lower case, spaces collapsed, at most 300 characters."""
+    return " ".join(text.lower().split())[:300]
+
+
+async def log_gap(
+    session: AsyncSession,
+    message_id: int,
+    text: str,
+    reason: str,
+    language: str | None,
+    nearest: Sequence[str],
+) -> None:
+    """Records a question the content did not answer."""
+    session.add(
+        ContentGap(
+            message_id=message_id,
+            question=gap_question(text),
+            reason=reason,
+            language=language,
+            nearest=list(nearest),
+            created_at=utcnow(),
+        )
+    )
+
+
+async def gap_counts(
+    session: AsyncSession, since: datetime, limit: int = 50
+) -> list[tuple[str, str, int, datetime]]:
+    """(question, reason, times asked, last asked) of the questions logged since `since`."""
+    rows = await session.execute(
+        select(ContentGap.question, ContentGap.reason, ContentGap.created_at).where(
+            ContentGap.created_at >= since
+        )
+    )
+    counts: dict[tuple[str, str], list[Any]] = {}
+    for question, reason, at in rows:
+        entry = counts.setdefault((question, reason), [0, at])
+        entry[0] += 1
+        entry[1] = max(entry[1], at)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1][0], -item[1][1].timestamp()))
+    return [(qn, r, int(n), at) for (qn, r), (n, at) in ranked[:limit]]
+
+
+async def record_feedback(
+    session: AsyncSession, user_id: int, topic: str, helpful: bool, language: str | None
+) -> None:
+    """Records one "helpful / not helpful" press."""
+    session.add(
+        FaqFeedback(
+            user_id=user_id, topic=topic, helpful=helpful, language=language, created_at=utcnow()
+        )
+    )
+
+
+async def feedback_counts(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    """topic -> (helpful, not helpful) presses."""
+    rows = await session.execute(
+        select(FaqFeedback.topic, FaqFeedback.helpful, func.count()).group_by(
+            FaqFeedback.topic, FaqFeedback.helpful
+        )
+    )
+    counts: dict[str, list[int]] = {}
+    for topic, helpful, n in rows:
+        counts.setdefault(str(topic), [0, 0])[0 if helpful else 1] += int(n)
+    return {topic: (yes, no) for topic, (yes, no) in sorted(counts.items())}

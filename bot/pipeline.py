@@ -1,0 +1,388 @@
+"""The path of one message: store it, understand it, let the flows decide, store and return the
+answer. Every channel calls `Pipeline.handle`; nothing else answers users.
+
+    store inbound (a redelivered platform message returns the answer given before)
+    understand: a button payload, or the NLU; the language (explicit choice wins)
+    in one transaction with the conversation locked:
+        flows.dispatch -> actions; apply them (state, language, LTSA, case); render; store replies
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.booking.ics import CalendarLinks
+from bot.booking.push import Push, push
+from bot.booking.resolve import Context, resolve
+from bot.casework.hours import OfficeHours
+from bot.casework.rules import CaseRules
+from bot.channels.base import Button, Incoming, Outgoing
+from bot.community.apply import apply_community
+from bot.db import case_queries as caseq
+from bot.db import channel_queries as cq
+from bot.db import queries as q
+from bot.db.engine import Database
+from bot.db.models import Conversation as ConversationRow
+from bot.db.models import Message as MessageRow
+from bot.db.models import User
+from bot.db.outage import DatabaseUnavailable, is_outage
+from bot.db.protection import apply_protection
+from bot.flowstore import ContentStore, TurnStore
+from bot.language import LanguageChoice, choose_language
+from bot.metrics import stage
+from bot.render import Renderer
+from flows import Conversation, Entity, Turn, dispatch, is_known_intent, parse_payload, payload
+from flows.actions import (
+    Action,
+    Ask,
+    CountMiss,
+    EndFlow,
+    Goto,
+    HandOff,
+    LogGap,
+    OpenFamilyCase,
+    Option,
+    PinFailed,
+    QueueBroadcast,
+    RecordConsent,
+    RecordFeedback,
+    RecordReferral,
+    Relay,
+    RequestCoordinator,
+    ResetMisses,
+    ReturnToBot,
+    SetLanguage,
+    SetLtsa,
+    SetSlot,
+    Subscribe,
+    Unsubscribe,
+)
+from flows.menu import main_menu
+from nlu.client import NluUnavailable, Parse
+from nlu.danger import danger_match
+from nlu.langid import LanguageDetector
+from nlu.staff_request import female_staff_requested
+
+log = logging.getLogger(__name__)
+
+MAX_NLU_CHARS = 1000
+_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200e", "\u200f"}
+
+
+class Parser(Protocol):
+    """What the pipeline needs of the NLU."""
+
+    async def parse(self, text: str) -> Parse: ...
+
+
+class Outbox(Protocol):
+    """Queues stored replies for a platform, in the transaction that stored them."""
+
+    async def enqueue(
+        self, session: AsyncSession, user_id: int, messages: list[Outgoing]
+    ) -> None: ...
+
+
+def clean_text(raw: str) -> str:
+    """The text as stored: NFC, without NULs and control characters (newlines and tabs kept);
+    a lone surrogate (a broken JSON escape) becomes U+FFFD."""
+    text = unicodedata.normalize("NFC", raw)
+    kept = (ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in kept)
+
+
+def nlu_text(text: str) -> str:
+    """The text given to the NLU: no invisible characters, collapsed spaces, capped in length."""
+    visible = "".join(
+        ch for ch in text if ch not in _INVISIBLE and unicodedata.category(ch) != "Mn"
+    )
+    return " ".join(visible.split())[:MAX_NLU_CHARS]
+
+
+def _outgoing(message: MessageRow) -> Outgoing:
+    """A stored outbound message as the channels see it."""
+    buttons = tuple(Button(b["title"], b["payload"]) for b in message.buttons or ())
+    return Outgoing(message.text, buttons, message.sender, message.id)
+
+
+@dataclass(frozen=True)
+class Understood:
+    turn: Turn
+    payload: str | None
+
+
+def with_staff_preference(understood: Understood) -> Understood:
+    """Typed text asking for a female case worker carries `staff_gender: female`; when the
+    NLU had nothing better (down, unsure, a plain request) it is a request for a person."""
+    turn = understood.turn
+    if turn.is_button or turn.intent is None or not female_staff_requested(turn.text):
+        return understood
+    entities = (*turn.entities, Entity("staff_gender", "female"))
+    if turn.intent in {"human_request", "nlu_fallback", "out_of_scope"}:
+        turn = replace(turn, intent="human_request", confidence=1.0, nlu_available=True)
+    return Understood(replace(turn, entities=entities), understood.payload)
+
+
+class Pipeline:
+    """Handles one incoming message and returns the replies (already stored)."""
+
+    def __init__(
+        self,
+        db: Database,
+        nlu: Parser,
+        detector: LanguageDetector,
+        renderer: Renderer,
+        default_language: str = "id",
+        clock: Callable[[], dt.datetime] | None = None,
+        calendar: CalendarLinks | None = None,
+        send: Push = push,
+        outbox: Outbox | None = None,
+        casework: CaseRules | None = None,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.nlu = nlu
+        self.detector = detector
+        self.renderer = renderer
+        self.store = ContentStore(renderer.content)
+        self.default_language = default_language
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.calendar = calendar
+        self.send = send  # messages to other users (a seat freed from the waitlist)
+        # handoff routing, office hours, erasure; the bot is silent while a person has the chat
+        self.casework = casework or CaseRules(OfficeHours.of(renderer.content.ltsa))
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]:
+        """Stores the message, answers it, stores and returns the answer."""
+        text = clean_text(incoming.text)
+        dedupe = (
+            q.dedupe_key(incoming.channel, incoming.user_id, incoming.message_id)
+            if incoming.message_id
+            else None
+        )
+        try:
+            with stage("store"):
+                user, message, duplicate, previous, text, with_person = await self._store(
+                    incoming, text, dedupe
+                )
+        except Exception as exc:  # not stored: no reply may pretend it was
+            if is_outage(exc):
+                raise DatabaseUnavailable(str(exc)) from exc
+            raise
+        # stored but never answered (a crash before the answer): answered now
+        if duplicate and (message.handled or previous):
+            log.info("redelivered message %s answered from the store", message.id)
+            return [_outgoing(m) for m in previous]
+        understood = with_staff_preference(await self.understand(text, nlu=not with_person))
+        try:
+            with stage("answer"):
+                return await self._answer(
+                    user.id, message.id, text, understood, incoming.channel, dedupe is not None
+                )
+        except Exception as exc:
+            if is_outage(exc):  # stored but not answered: its redelivery is answered
+                raise DatabaseUnavailable(str(exc)) from exc
+            log.exception("could not answer message %s", message.id)
+            return await self._apologise(user.id, message.id, incoming.channel)
+
+    async def _store(
+        self, incoming: Incoming, text: str, dedupe: str | None
+    ) -> tuple[User, MessageRow, bool, list[MessageRow], str, bool]:
+        """Stores the inbound message (once per platform id); what answering it needs."""
+        async with self.db.transaction() as session:
+            user = await q.user_for(session, incoming.channel, incoming.user_id)
+            message, duplicate = await q.store_inbound(
+                session, user, incoming.channel, text, dedupe
+            )
+            previous = await q.replies_to(session, message.id) if duplicate else []
+            attachment = incoming.metadata.get("attachment")
+            if isinstance(attachment, dict):
+                # a file is kept only with an open case; the flow tells the user which it was
+                kept = await cq.attach(session, user, message, attachment)
+                text = payload("attachment", kept=kept)
+            # a case worker has the conversation: typed text is for them, not for the NLU
+            with_person = await caseq.conversation_mode(session, user.id) == "human"
+        return user, message, duplicate, previous, text, with_person
+
+    async def understand(self, text: str, *, nlu: bool = True) -> Understood:
+        """A Turn from a button payload or command, or from the NLU (degraded when it is down);
+        `nlu=False`: typed text is not interpreted (a case worker reads it)."""
+        parsed = parse_payload(text)
+        if parsed is not None and is_known_intent(parsed[0]):
+            intent, params = parsed
+            return Understood(
+                Turn(text=text, intent=intent, confidence=1.0, payload=params), text.strip()
+            )
+        if not nlu:
+            # a cry for help is still recognised (the lexicon is local and cheap): the worker's
+            # case becomes urgent and the user gets the lines at once
+            danger = "emergency" if danger_match(text) else None
+            return Understood(Turn(text=text, intent=danger, nlu_available=False), None)
+        clean = nlu_text(text)
+        if not any(ch.isalnum() for ch in clean):
+            return Understood(
+                Turn(
+                    text=text, intent="empty_message" if not clean else "no_words", confidence=1.0
+                ),
+                None,
+            )
+        try:
+            with stage("nlu"):
+                parse = await self.nlu.parse(clean)
+        except NluUnavailable:
+            return Understood(Turn(text=text, intent="nlu_fallback", nlu_available=False), None)
+        turn = Turn(
+            text=text,
+            intent=parse.intent,
+            confidence=parse.confidence,
+            ranking=parse.ranking,
+            entities=tuple(Entity(e.entity, e.value) for e in parse.entities),
+        )
+        return Understood(turn, None)
+
+    async def _answer(
+        self,
+        user_id: int,
+        message_id: int,
+        text: str,
+        understood: Understood,
+        channel: str,
+        redeliverable: bool = True,
+    ) -> list[Outgoing]:
+        turn = understood.turn
+        with stage("language"):
+            detection = None if turn.is_button else self.detector.detect(nlu_text(text))
+        async with self.db.transaction() as session:
+            conv = await q.conversation_for(session, user_id, lock=True)
+            # a redelivery answered meanwhile (only a message with a platform id comes twice)
+            if redeliverable and await q.is_handled(session, message_id):
+                return [_outgoing(m) for m in await q.replies_to(session, message_id)]
+            user = await session.get_one(User, user_id, populate_existing=True)
+            if conv.flow and user.language:
+                # an answer inside a flow (a name, a village, a date) says nothing of the
+                # language the person wants: "Siti Aminah" must not switch it
+                detection = None
+            choice = choose_language(
+                user.language, user.language_source, detection, self.default_language
+            )
+            user.language, user.language_source = choice.language, choice.source
+            view = Conversation(
+                flow=conv.flow,
+                state=conv.state,
+                slots=dict(conv.slots),
+                ltsa=user.ltsa_slug,
+                misses=conv.misses,
+                mode=conv.mode,
+            )
+            now = self.clock()
+            store = TurnStore(self.store.content, session, user.id, now)
+            actions = await dispatch(turn, view, store)
+            # booking actions change seats here; their result picks what the user is told
+            context = Context(user, now, self.renderer, self.calendar, self.send)
+            actions, booked = await resolve(session, actions, context)
+            actions = await self.casework.resolve(session, actions, user, now)
+            extra = {**booked, **await self._apply(session, actions, user, conv, message_id, text)}
+            replies = self.renderer.render(actions, user.language or self.default_language, extra)
+            if conv.mode != "human":  # with a person the bot says nothing, not even this
+                replies += self._language_offer(choice, conv)
+            stored = await q.store_outbound(
+                session, user_id, channel, replies, reply_to=message_id, language=user.language
+            )
+            if self.outbox is not None:
+                await self.outbox.enqueue(session, user_id, stored)
+            await q.mark_handled(
+                session,
+                message_id,
+                intent=turn.intent,
+                confidence=turn.confidence,
+                language=detection.language if detection else None,
+                payload=understood.payload,
+            )
+        return stored
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        actions: list[Action],
+        user: User,
+        conv: ConversationRow,
+        message_id: int,
+        text: str,
+    ) -> dict[str, Any]:
+        """Carries out the state-changing actions; returns parameters for rendering."""
+        extra: dict[str, Any] = {}
+        for action in actions:
+            match action:
+                case Goto(flow=flow, state=state):
+                    conv.flow, conv.state = flow, state
+                case EndFlow():
+                    conv.flow = conv.state = None
+                    conv.slots = {k: v for k, v in conv.slots.items() if k.startswith("_")}
+                case SetSlot(name=name, value=value):
+                    conv.slots = {**conv.slots, name: value}
+                case SetLanguage(language=language, explicit=explicit):
+                    user.language = language
+                    user.language_source = "explicit" if explicit else "detected"
+                case SetLtsa(slug=slug):
+                    user.ltsa_slug = slug
+                case CountMiss():
+                    conv.misses += 1
+                case ResetMisses():
+                    conv.misses = 0
+                case HandOff(reason=reason, priority=priority, kind=kind):
+                    case = await q.open_case(
+                        session,
+                        user,
+                        kind=kind,
+                        reason=reason,
+                        priority=priority,
+                        language=user.language,
+                    )
+                    extra["case_number"] = case.number
+                    await self.casework.case_opened(session, case, action, user, self.clock())
+                case Relay():
+                    await self.casework.relay(session, user, self.clock())
+                case ReturnToBot(outcome=outcome):
+                    await self.casework.user_left(session, user, conv, self.clock(), outcome)
+                case LogGap(reason=reason, nearest=nearest):
+                    await q.log_gap(session, message_id, text, reason, user.language, nearest)
+                case RecordFeedback(topic=topic, helpful=helpful):
+                    await q.record_feedback(session, user.id, topic, helpful, user.language)
+                case RecordConsent() | RecordReferral() | OpenFamilyCase() | PinFailed():
+                    extra.update(await apply_protection(session, action, user))
+                case Subscribe() | Unsubscribe() | RequestCoordinator() | QueueBroadcast():
+                    extra.update(await apply_community(session, action, user))
+        return extra
+
+    def _language_offer(self, choice: LanguageChoice, conv: ConversationRow) -> list[Outgoing]:
+        """Offers to switch to the language the user seems to write in (once per language)."""
+        if choice.offer is None or conv.slots.get("_offered") == choice.offer:
+            return []
+        conv.slots = {**conv.slots, "_offered": choice.offer}
+        ask = Ask(
+            "language.offer",
+            (Option("language.offer_yes", payload("change_language", language=choice.offer)),),
+        )
+        return self.renderer.render([ask], choice.offer)
+
+    async def _apologise(self, user_id: int, message_id: int, channel: str) -> list[Outgoing]:
+        """When answering failed: a short apology with the menu, stored like any reply."""
+        replies = self.renderer.render([main_menu("system.error")], self.default_language)
+        try:
+            async with self.db.transaction() as session:
+                stored = await q.store_outbound(
+                    session, user_id, channel, replies, reply_to=message_id, language=None
+                )
+                if self.outbox is not None:
+                    await self.outbox.enqueue(session, user_id, stored)
+                return stored
+        except Exception:
+            log.exception("could not store the apology for message %s", message_id)
+            return replies
