@@ -19,6 +19,7 @@ The profiles are derived from NusaX and NusaWrites (CC BY-SA 4.0) and keep that 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -126,7 +127,13 @@ class LanguageDetector:
 
     @classmethod
     def load(cls, directory: Path = PROFILES_DIR) -> LanguageDetector:
-        """The detector with the profiles committed in nlu/langid/profiles."""
+        """The detector with the profiles committed in nlu/langid/profiles, read once per
+        process: it holds no state between calls, and reading the profiles takes seconds."""
+        return _load_cached(directory.resolve())
+
+    @classmethod
+    def read(cls, directory: Path = PROFILES_DIR) -> LanguageDetector:
+        """A new detector from the profiles in `directory` (uncached)."""
         profiles = {
             path.stem: json.loads(path.read_text(encoding="utf-8"))
             for path in sorted(directory.glob("*.json"))
@@ -243,3 +250,8 @@ def _unstored(stored: Mapping[str, str]) -> Counter[str]:
 def _logsumexp(values: list[float]) -> float:
     top = max(values)
     return top + math.log(sum(math.exp(v - top) for v in values))
+
+
+@functools.cache
+def _load_cached(directory: Path) -> LanguageDetector:
+    return LanguageDetector.read(directory)
