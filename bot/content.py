@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# libyaml's loader when PyYAML was built with it: content is read at every start-up
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class ContentError(Exception):
     """The content folder cannot be loaded (broken YAML, missing files)."""
@@ -95,10 +98,11 @@ def _norm(name: str) -> str:
     return " ".join(name.lower().replace("-", " ").split())
 
 
-def _read(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
+    """A YAML file of content; ContentError when it cannot be read or parsed."""
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
     except (OSError, yaml.YAMLError) as exc:
         raise ContentError(f"{path}: {exc}") from exc
 
@@ -118,7 +122,7 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def _load_ltsa(path: Path, languages: tuple[str, ...]) -> tuple[Ltsa, dict[str, dict[str, str]]]:
-    raw = _read(path)
+    raw = read_yaml(path)
     if not isinstance(raw, Mapping) or "slug" not in raw:
         raise ContentError(f"{path}: an LTSA file needs at least slug, name, district")
     slug = str(raw["slug"])
@@ -143,15 +147,15 @@ def _load_ltsa(path: Path, languages: tuple[str, ...]) -> tuple[Ltsa, dict[str, 
 
 def load_content(root: Path) -> Content:
     """Reads the content folder; raises ContentError when it cannot be read."""
-    langs = _read(root / "languages.yml")
+    langs = read_yaml(root / "languages.yml")
     names = {str(code): str(meta["name"]) for code, meta in langs["languages"].items()}
     languages = tuple(names)
     texts: dict[str, dict[str, str]] = {}
     for lang in languages:
         texts[lang] = {}
         for path in sorted((root / "locales" / lang).glob("*.yml")):
-            texts[lang].update(flatten(_read(path) or {}))
-    faq_raw = (_read(root / "faq.yml") or {}).get("topics", {})
+            texts[lang].update(flatten(read_yaml(path) or {}))
+    faq_raw = (read_yaml(root / "faq.yml") or {}).get("topics", {})
     faq: dict[str, FaqTopic] = {}
     for name, meta in faq_raw.items():
         verified = meta.get("last_verified")

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from bot.content import ContentError, flatten
+from bot.content import ContentError, flatten, read_yaml
 
 SERVICES = (
     "emergency",
@@ -200,14 +198,6 @@ def format_organisation(org: Organisation, language: str) -> str:
     return "\n".join(lines)
 
 
-def _read(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ContentError(f"{path}: {exc}") from exc
-
-
 def _strings(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -274,17 +264,17 @@ def _organisation(raw: Any, file: str, labels: Labels) -> Organisation:
 
 def load_referrals(root: Path) -> Directory:
     """Reads the referral directory under the content folder `root`; raises ContentError."""
-    languages = _read(root / "languages.yml") or {}
+    languages = read_yaml(root / "languages.yml") or {}
     texts: dict[str, dict[str, str]] = {}
     for path in sorted(root.glob("locales/*/referrals.yml")):
-        raw = _read(path) or {}
+        raw = read_yaml(path) or {}
         if not isinstance(raw, Mapping):
             raise ContentError(f"{path}: expected keys under referral:")
         texts[path.parent.name] = flatten(raw)
     labels = Labels(str(languages.get("default", "id")), texts)
     provinces: dict[str, str] = {}
     for path in sorted((root / "ltsa").glob("*.yml")):
-        raw = _read(path)
+        raw = read_yaml(path)
         if isinstance(raw, Mapping) and raw.get("slug"):
             provinces[str(raw["slug"])] = str(raw.get("province", ""))
     files = sorted((root / "referrals").glob("*.yml"))
@@ -293,7 +283,7 @@ def load_referrals(root: Path) -> Directory:
     organisations: list[Organisation] = []
     by_id: dict[str, Organisation] = {}
     for path in files:
-        raw = _read(path)
+        raw = read_yaml(path)
         entries = raw.get("organisations") if isinstance(raw, Mapping) else None
         if not isinstance(entries, list):
             raise ContentError(f"{path}: expected a list under organisations:")
