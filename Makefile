@@ -14,6 +14,8 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export RASA_TELEMETRY_ENABLED := false
 export UV_NO_PROGRESS := 1
+# trust the system certificate store (a proxy with its own CA is common on office networks)
+export UV_NATIVE_TLS := 1
 
 .PHONY: help setup model run test bench lint format clean browser
 
