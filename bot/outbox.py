@@ -86,6 +86,15 @@ class Platform(Protocol):
         ...
 
 
+async def nap(wake: asyncio.Event, seconds: float) -> None:
+    """Sleeps until `wake` is set or `seconds` pass. A background loop's stop() cancels it
+    here: asyncio.timeout passes that cancellation on, where Python 3.11's asyncio.wait_for
+    drops it when the event was set at the same moment, and stop() then waits forever."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+
+
 def backoff(attempt: int, base: float) -> float:
     """Seconds before retry `attempt` (1, 2, …): doubling from `base`, jittered, capped."""
     delay = min(MAX_BACKOFF, base * 2.0 ** max(0, attempt - 1))
@@ -146,8 +155,7 @@ class OutboxSender:
                 await self.drain()
             except Exception:  # the database may be briefly away; try again next round
                 log.exception("outbox: claiming failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            await nap(self._wake, self.poll_seconds)
 
     async def drain(self) -> int:
         """Claims the due head row of each idle chat and starts its task; returns how many."""

@@ -32,6 +32,7 @@ from bot.community.subscriptions import reaches
 from bot.db.engine import Database
 from bot.db.models import Broadcast, Message, Subscription, User, utcnow
 from bot.delivery import Delivery
+from bot.outbox import nap
 from bot.render import Renderer
 from flows.actions import Action, Ask, Option, Say
 from flows.payload import payload
@@ -118,8 +119,7 @@ class BroadcastWorker:
                 log.exception("broadcast round failed")
                 done = Round()
             tick = min(self.poll_seconds, self.window_seconds / 4) if done.active else None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), tick or self.poll_seconds)
+            await nap(self._wake, tick or self.poll_seconds)
 
     async def run_once(self) -> Round:
         """One round: reconcile, then hand each channel as many recipients as it has room for."""
