@@ -4,6 +4,7 @@ the console's security headers, and the filters the pages share (local times, wa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +36,19 @@ def local_time(value: dt.datetime | None, fmt: str = "%d %b %H:%M") -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(JAKARTA).strftime(fmt)
+
+
+def pressed_buttons(messages: Iterable[Any]) -> dict[int, str]:
+    """Message id -> the title of the button a user pressed: a press is stored as its payload
+    ("/human_request"), which means nothing to a case worker reading the transcript."""
+    titles: dict[str, str] = {}
+    pressed: dict[int, str] = {}
+    for m in messages:
+        if m.direction == "out" and m.buttons:
+            titles = {b["payload"]: b["title"] for b in m.buttons}
+        elif m.direction == "in" and m.payload in titles:
+            pressed[m.id] = titles[m.payload]
+    return pressed
 
 
 def duration(value: dt.timedelta | None) -> str:
@@ -116,6 +130,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["local"] = local_time
     env.filters["duration"] = duration
+    env.filters["pressed_buttons"] = pressed_buttons
     env.tests["datetime"] = lambda value: isinstance(value, dt.datetime)
     env.globals.update(NAMES)
     return env

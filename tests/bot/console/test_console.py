@@ -72,6 +72,18 @@ async def test_a_request_is_taken_answered_and_closed_and_the_bot_resumes(
     assert {"login", "view_queue", "take", "view_case", "reply", "close"} <= actions | {"take"}
 
 
+async def test_a_pressed_button_reads_as_its_title_in_the_transcript(console: Console) -> None:
+    await console.add_staff("sari@ltsa.test")
+    [menu] = await console.say("u1", "/menu")
+    person = next(b for b in menu["buttons"] if b["payload"] == "/human_request")
+    await console.say("u1", person["payload"])  # the press, as the web chat sends it
+    case = await only_case(console)
+    worker = await console.login("sari@ltsa.test")
+    page = await worker.get(f"/console/cases/{case.number}")
+    assert f"▸ {person['title']}" in page.text
+    assert ">/human_request<" not in page.text
+
+
 async def test_menu_with_a_person_offers_to_stay_or_go_back_to_the_bot(console: Console) -> None:
     await console.add_staff("sari@ltsa.test")
     await console.say("u1", "/petugas")
