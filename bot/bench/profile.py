@@ -17,17 +17,25 @@ from pathlib import Path
 
 from bot.settings import ROOT
 
-# Which part of the code a frame belongs to, by its file path; first match wins.
+
+# Which part of the code a frame belongs to, by its file path. py-spy writes paths short
+# ("sqlalchemy/orm/session.py", "bot/pipeline.py") or in full ("/usr/lib/.../json/decoder.py"):
+# a package's folder follows "(" or "/".
+def _folder(names: str) -> re.Pattern[str]:
+    return re.compile(rf"[(/]({names})/")
+
+
 PARTS = (
-    ("gateway: pipeline and flows", re.compile(r"/(bot|flows)/")),
-    ("NLU client, language detection", re.compile(r"/nlu/|langdetect")),
-    ("SQLAlchemy", re.compile(r"/sqlalchemy/")),
-    ("asyncpg driver", re.compile(r"/asyncpg/")),
-    ("FastAPI, Starlette, uvicorn", re.compile(r"/(fastapi|starlette|uvicorn|httptools)/")),
-    ("httpx (to Rasa)", re.compile(r"/(httpx|httpcore|anyio|h11)/")),
-    ("encryption", re.compile(r"/cryptography/")),
-    ("JSON", re.compile(r"/json/")),
+    ("gateway: pipeline and flows", _folder("bot|flows")),
+    ("NLU client, language detection", _folder("nlu|langdetect")),
+    ("SQLAlchemy", _folder("sqlalchemy")),
+    ("asyncpg driver", _folder("asyncpg")),
+    ("FastAPI, Starlette, uvicorn", _folder("fastapi|starlette|uvicorn|httptools")),
+    ("httpx (to Rasa)", _folder("httpx|httpcore|anyio|h11")),
+    ("encryption", _folder("cryptography")),
+    ("JSON", _folder("json")),
 )
+OURS = _folder("bot|flows|nlu")
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:()]+)(?::\d+)?\)$")
 
 
@@ -83,7 +91,7 @@ def summarise(raw: Path, top: int = 8) -> Profile:
             if any(pattern.search(f) for f in frames):
                 parts[name] += count
         leaves[_short(frames[-1])] += count
-        own = {_short(f) for f in frames if re.search(r"/(bot|flows|nlu)/", f)}
+        own = {_short(f) for f in frames if OURS.search(f)}
         for frame in own:
             ours[frame] += count
     if total == 0:
