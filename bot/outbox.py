@@ -17,13 +17,13 @@ What a platform's `send` may raise:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.background import Background, nap
 from bot.channels.base import Outgoing
 from bot.db import outbox_queries as oq
 from bot.db.engine import Database
@@ -86,15 +86,6 @@ class Platform(Protocol):
         ...
 
 
-async def nap(wake: asyncio.Event, seconds: float) -> None:
-    """Sleeps until `wake` is set or `seconds` pass. A background loop's stop() cancels it
-    here: asyncio.timeout passes that cancellation on, where Python 3.11's asyncio.wait_for
-    drops it when the event was set at the same moment, and stop() then waits forever."""
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
-            await wake.wait()
-
-
 def backoff(attempt: int, base: float) -> float:
     """Seconds before retry `attempt` (1, 2, …): doubling from `base`, jittered, capped."""
     delay = min(MAX_BACKOFF, base * 2.0 ** max(0, attempt - 1))
@@ -124,7 +115,7 @@ class OutboxSender:
         self.max_chats = max_chats
         self._wake = asyncio.Event()
         self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("outbox-sender")
 
     def kick(self) -> None:
         """Looks for due rows now (called after a reply or a push was committed)."""
@@ -132,15 +123,12 @@ class OutboxSender:
 
     def start(self) -> None:
         """Starts the worker in the running event loop."""
-        if self._task is None and self.platforms:
-            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+        if self.platforms:
+            self._background.start(self._run)
 
     async def stop(self, grace: float = 5.0) -> None:
         """Lets sends in flight finish (up to `grace` seconds), then stops."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._background.stop()
         tasks = list(self._active.values())
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)

@@ -22,7 +22,6 @@ Handlers are registered explicitly, one per kind, where the service is wired (`s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import os
@@ -33,6 +32,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background import Background
 from bot.db.engine import Database
 from bot.db.models import ScheduledJob, utcnow
 
@@ -105,20 +105,15 @@ class Scheduler:
         self.lease = lease
         self.batch = batch
         self.clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("scheduler")
 
     def start(self) -> None:
         """Starts polling in the background (the service's lifespan calls this)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="scheduler")
+        self._background.start(self._loop)
 
     async def stop(self) -> None:
         """Stops polling; a job being run is rolled back and runs again later."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _loop(self) -> None:
         while True:

@@ -17,7 +17,6 @@ outside the 24-hour window get the "broadcast" template first (`bot.delivery`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 from collections.abc import Sequence
@@ -26,13 +25,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background import Background, nap
 from bot.broadcast import progress
 from bot.channels.base import Outgoing
 from bot.community.subscriptions import reaches
 from bot.db.engine import Database
 from bot.db.models import Broadcast, Message, Subscription, User, utcnow
 from bot.delivery import Delivery
-from bot.outbox import nap
 from bot.render import Renderer
 from flows.actions import Action, Ask, Option, Say
 from flows.payload import payload
@@ -90,7 +89,7 @@ class BroadcastWorker:
         self.batch = batch
         self.default_language = default_language
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("broadcast-worker")
         self._held_checked = -math.inf
 
     def kick(self) -> None:
@@ -99,16 +98,11 @@ class BroadcastWorker:
 
     def start(self) -> None:
         """Runs rounds in the background until `stop`."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="broadcast-worker")
+        self._background.start(self._loop)
 
     async def stop(self) -> None:
         """Stops between rounds; a round in progress is rolled back and done again later."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _loop(self) -> None:
         while True:

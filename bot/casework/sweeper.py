@@ -13,11 +13,11 @@ Every `interval` seconds, in every gateway process:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from bot.background import Background
 from bot.casework import privacy
 from bot.casework.desk import CaseDesk
 from bot.db import case_queries as cq
@@ -46,7 +46,7 @@ class CaseSweeper:
         self.desk = desk
         self.interval = interval
         self.retention_days = retention_days
-        self._task: asyncio.Task[None] | None = None
+        self._background = Background("case-sweeper")
         self._last_retention: dt.datetime | None = None
 
     async def escalate(self, now: dt.datetime) -> int:
@@ -106,12 +106,7 @@ class CaseSweeper:
 
     def start(self) -> None:
         """Runs the sweep in the background until `stop`."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="case-sweeper")
+        self._background.start(self._loop)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
