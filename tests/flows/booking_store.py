@@ -18,7 +18,7 @@ from bot.db.engine import Database
 from bot.db.models import Closure, Coordinator, Ltsa
 from bot.flowstore import TurnStore
 from flows import Conversation, Turn
-from flows.actions import Action, Ask, Book, CancelBooking, JoinWaitlist, Reschedule, Say
+from flows.actions import Action, Book, CancelBooking, JoinWaitlist, Reschedule
 from flows.booking_desk import State as DeskState
 from flows.booking_opp import State as OppState
 from nlu.dates import TZ
@@ -38,14 +38,6 @@ def follow_ups(actions: Sequence[Action]) -> list[Action]:
             for branch in action.on.values():
                 found += [*branch, *follow_ups(branch)]
     return found
-
-
-def keys(actions: Sequence[Action]) -> list[str]:
-    return [a.key for a in actions if isinstance(a, Say | Ask)]
-
-
-def payloads(actions: Sequence[Action]) -> list[str]:
-    return [o.payload for a in actions if isinstance(a, Ask) for o in a.options]
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from bot.flowstore import TurnStore
 from flows import Conversation, Entity, Turn, dispatch
 from flows.actions import Ask, Book, Goto, SetSlot
 from flows.booking_desk import State
-from tests.flows.booking_store import keys, payloads, store
+from tests.flows.booking_store import store
+from tests.flows.said import keys, payloads
 
 __all__ = ["store"]
 

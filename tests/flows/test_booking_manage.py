@@ -10,7 +10,8 @@ from flows import Conversation, Turn, dispatch
 from flows.actions import CancelBooking, Goto, SetSlot
 from flows.booking_manage import State, typed_code
 from flows.booking_opp import State as OppState
-from tests.flows.booking_store import NOW, keys, opp_session, payloads, store
+from tests.flows.booking_store import NOW, opp_session, store
+from tests.flows.said import keys, payloads
 
 __all__ = ["store"]
 

@@ -9,7 +9,8 @@ from bot.flowstore import TurnStore
 from flows import Conversation, Entity, Turn, dispatch
 from flows.actions import Book, EndFlow, Goto, SetLtsa, SetSlot
 from flows.booking_opp import State
-from tests.flows.booking_store import NOW, keys, opp_session, payloads, store
+from tests.flows.booking_store import NOW, opp_session, store
+from tests.flows.said import keys, payloads
 
 __all__ = ["store"]
 

@@ -22,6 +22,7 @@ from flows.actions import (
     Say,
 )
 from nlu.staff_request import female_staff_requested
+from tests.flows.said import keys, payloads
 
 HUMAN = Conversation(mode="human")
 
@@ -29,14 +30,6 @@ HUMAN = Conversation(mode="human")
 @pytest.fixture
 def store(content: Content) -> ContentStore:
     return ContentStore(content)
-
-
-def keys(actions: Sequence[Action]) -> list[str]:
-    return [a.key for a in actions if isinstance(a, Say | Ask)]
-
-
-def payloads(actions: Sequence[Action]) -> list[str]:
-    return [o.payload for a in actions if isinstance(a, Ask) for o in a.options]
 
 
 def button(intent: str, **params: object) -> Turn:

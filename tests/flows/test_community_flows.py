@@ -32,8 +32,8 @@ from flows.community_steps import validate_village
 from flows.coordinator import State as Coordinator
 from flows.subscription import State as Subscription
 from nlu.rules import rule_parse
-from tests.flows.booking_store import keys, payloads
 from tests.flows.community_store import LTSA, VILLAGE, community_stores
+from tests.flows.said import keys, payloads
 
 TEXT = "Sosialisasi OPP hari Rabu jam 9 di balai desa. Waspada calo yang minta uang!"
 

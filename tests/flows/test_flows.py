@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from bot.content import Content
 from bot.flowstore import ContentStore
 from flows import Conversation, Entity, Turn, dispatch
 from flows.actions import (
-    Action,
-    Ask,
     CountMiss,
     EndFlow,
     Goto,
@@ -25,19 +21,12 @@ from flows.actions import (
 )
 from flows.faq import State
 from flows.store import FaqTopic
+from tests.flows.said import keys, payloads
 
 
 @pytest.fixture
 def store(content: Content) -> ContentStore:
     return ContentStore(content)
-
-
-def keys(actions: Sequence[Action]) -> list[str]:
-    return [a.key for a in actions if isinstance(a, Say | Ask)]
-
-
-def payloads(actions: Sequence[Action]) -> list[str]:
-    return [o.payload for a in actions if isinstance(a, Ask) for o in a.options]
 
 
 async def test_greeting_welcomes_with_the_menu(store: ContentStore) -> None:

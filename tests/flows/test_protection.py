@@ -11,7 +11,6 @@ from bot.flowstore import ContentStore
 from flows import Conversation, Entity, Turn, dispatch
 from flows.actions import (
     Action,
-    Ask,
     EndFlow,
     Goto,
     HandOff,
@@ -24,19 +23,12 @@ from flows.actions import (
 from flows.disclosure import DISCLOSURES
 from flows.disclosure import State as D
 from flows.family import State as F
+from tests.flows.said import keys, payloads
 
 
 @pytest.fixture
 def store(content: Content) -> ContentStore:
     return ContentStore(content)
-
-
-def keys(actions: Sequence[Action]) -> list[str]:
-    return [a.key for a in actions if isinstance(a, Say | Ask)]
-
-
-def payloads(actions: Sequence[Action]) -> list[str]:
-    return [o.payload for a in actions if isinstance(a, Ask) for o in a.options]
 
 
 def handoffs(actions: Sequence[Action]) -> list[HandOff]:
