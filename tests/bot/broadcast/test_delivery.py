@@ -180,7 +180,10 @@ async def test_whatsapp_outside_the_window_gets_the_template_and_the_message_wai
             row.last_inbound_at = utcnow() - dt.timedelta(days=3)
         await announce(gw)
         await eventually(lambda: _held(gw.services.db), "the recipient held", within=30)
-        [template] = fake.graph.to(user.channel_user_id)
+        # The template goes out through the outbox, a moment after the recipient is held.
+        [template] = await eventually(
+            lambda: fake.graph.to(user.channel_user_id), "the template sent", within=30
+        )
         assert template["type"] == "template"
         assert template["template"]["name"] == "ltsa_pengumuman"
         response = await post_whatsapp(gw.client, wa_text(user.channel_user_id, "halo"))
