@@ -10,21 +10,28 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+OVERALL_BURST_PER_S = 20
 
 
 class TokenBucket:
     """`rate` tokens per second, at most `burst` at once."""
 
     def __init__(
-        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+        self,
+        rate: float,
+        burst: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError("a bucket needs rate > 0 and burst >= 1")
         self.rate = rate
         self.burst = burst
         self.clock = clock
+        self.sleep = sleep
         self.tokens = burst
         self.updated = clock()
         self._lock = asyncio.Lock()
@@ -44,7 +51,7 @@ class TokenBucket:
         async with self._lock:
             wait = self.delay()
             if wait > 0:  # the bucket refills at a known rate: sleep exactly until a token
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
                 self._refill()
             self.tokens -= 1
 
@@ -69,7 +76,8 @@ class PlatformLimiter:
 
     def __init__(self, limits: Limits, max_chats: int = 10_000) -> None:
         self.limits = limits
-        self.overall = TokenBucket(limits.rate, max(1.0, limits.rate))
+        # a burst of a twentieth of a second: never more than 1.05 x the rate in any second
+        self.overall = TokenBucket(limits.rate, max(1.0, limits.rate / OVERALL_BURST_PER_S))
         self.chats: OrderedDict[str, TokenBucket] = OrderedDict()
         self.max_chats = max_chats
 

@@ -46,3 +46,23 @@ async def test_each_chat_has_its_own_bucket_and_idle_ones_are_forgotten() -> Non
     limiter.chats["a"].tokens = limiter.chats["b"].tokens = 1  # both idle again
     await limiter.acquire("c")
     assert list(limiter.chats) == ["c"]
+
+
+async def test_a_platform_never_gets_more_than_its_rate_in_any_second() -> None:
+    """Telegram's 30/s is a limit for every second, not an average: the platform bucket
+    keeps a burst of only 1/20 s, so even the first second stays within 5 % of the rate."""
+    clock = Clock()
+    sent: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        clock.now += seconds
+
+    rate = 30.0
+    limiter = PlatformLimiter(Limits(rate=rate, chat_rate=1.0, chat_burst=3))
+    bucket = TokenBucket(rate, limiter.overall.burst, clock=clock, sleep=sleep)
+    for _ in range(600):
+        await bucket.acquire()
+        sent.append(clock.now)
+    busiest = max(sum(1 for t in sent if start <= t < start + 1.0) for start in sent)
+    assert busiest <= rate * 1.05
+    assert (len(sent) - 1) / (sent[-1] - sent[0]) == pytest.approx(rate, rel=0.01)
