@@ -20,6 +20,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -86,6 +87,13 @@ class Platform(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Sent:
+    """The platform accepted a row; its id for the message, if it gave one."""
+
+    platform_id: str | None
+
+
 def backoff(attempt: int, base: float) -> float:
     """Seconds before retry `attempt` (1, 2, …): doubling from `base`, jittered, capped."""
     delay = min(MAX_BACKOFF, base * 2.0 ** max(0, attempt - 1))
@@ -115,6 +123,7 @@ class OutboxSender:
         self.max_chats = max_chats
         self._wake = asyncio.Event()
         self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._waiting: set[tuple[str, str]] = set()  # chats waiting for a token, nothing sent
         self._background = Background("outbox-sender")
 
     def kick(self) -> None:
@@ -127,8 +136,11 @@ class OutboxSender:
             self._background.start(self._run)
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Lets sends in flight finish (up to `grace` seconds), then stops."""
+        """Lets sends in flight finish (up to `grace` seconds), then stops. Chats still
+        waiting for a token give their row back at once, for the next worker to send."""
         await self._background.stop()
+        for key in self._waiting:
+            self._active[key].cancel()
         tasks = list(self._active.values())
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)
@@ -146,14 +158,17 @@ class OutboxSender:
             await nap(self._wake, self.poll_seconds)
 
     async def drain(self) -> int:
-        """Claims the due head row of each idle chat and starts its task; returns how many."""
-        room = self.max_chats - len(self._active)
-        if room <= 0:
-            return 0
+        """Claims the due head row of each idle chat and starts its task; returns how many.
+        Each platform has its own `max_chats` slots: chats waiting for Telegram's tokens
+        never hold up WhatsApp's."""
+        rooms = {name: self.max_chats for name in self.platforms}
+        for channel, _recipient in self._active:
+            rooms[channel] -= 1
+        rows: list[oq.Claimed] = []
         async with self.db.transaction() as session:
-            rows = await oq.claim(
-                session, list(self.platforms), room, skip_chats=list(self._active)
-            )
+            for channel, room in rooms.items():
+                if room > 0:
+                    rows += await oq.claim(session, [channel], room, skip_chats=list(self._active))
         for row in rows:
             key = (row.channel, row.recipient)
             self._active[key] = asyncio.create_task(self._chat(key, row))
@@ -164,9 +179,12 @@ class OutboxSender:
         row: oq.Claimed | None = first
         try:
             while row is not None:
-                if not await self.deliver(row):
+                sent = await self.attempt(row)
+                if sent is None:
                     return
+                # one transaction records the send and claims the chat's next row
                 async with self.db.transaction() as session:
+                    await oq.sent(session, row.id, sent.platform_id)
                     rows = await oq.claim(session, [key[0]], 1, chat=key)
                 row = rows[0] if rows else None
         except Exception:  # a database error: the row's lease runs out and it is retried
@@ -175,35 +193,44 @@ class OutboxSender:
             self._active.pop(key, None)
             self._wake.set()  # a slot is free
 
-    async def deliver(self, row: oq.Claimed) -> bool:
-        """Sends one claimed row and records the outcome; True when it was sent."""
+    async def attempt(self, row: oq.Claimed) -> Sent | None:
+        """Sends one claimed row. A failure is recorded here (retry, hold or failed) and
+        gives None; a success is for the caller to record (`oq.sent`)."""
         platform = self.platforms[row.channel]
         try:
             if row.body.get("type") != "template" and not platform.window_open(
                 row.last_inbound_at
             ):
                 raise WindowClosed("outside the 24-hour window: sent when the user writes")
-            await self.limiters[row.channel].acquire(row.recipient)
-            platform_id = await platform.send(row.recipient, row.body)
+            await self._token(row)
+            return Sent(await platform.send(row.recipient, row.body))
         except RetryLater as exc:
             await self._retry(row, exc.reason, exc.after)
-            return False
         except WindowClosed as exc:
             async with self.db.transaction() as session:
                 await oq.hold(session, row.id, exc.reason)
-            return False
         except Undeliverable as exc:
             log.warning("outbox: row %s refused by %s: %s", row.id, row.channel, exc.reason)
             async with self.db.transaction() as session:
                 await oq.failed(session, row.id, exc.reason)
-            return False
         except Exception as exc:  # a bug or an unexpected library error: retried, then failed
             log.exception("outbox: row %s could not be sent", row.id)
             await self._retry(row, f"{type(exc).__name__}: {exc}", None)
-            return False
-        async with self.db.transaction() as session:
-            await oq.sent(session, row.id, platform_id)
-        return True
+        return None
+
+    async def _token(self, row: oq.Claimed) -> None:
+        """Waits for the platform's and the chat's token; stopped meanwhile, gives the row
+        back (nothing was sent)."""
+        key = (row.channel, row.recipient)
+        self._waiting.add(key)
+        try:
+            await self.limiters[row.channel].acquire(row.recipient)
+        except asyncio.CancelledError:
+            async with self.db.transaction() as session:
+                await oq.release(session, row.id)
+            raise
+        finally:
+            self._waiting.discard(key)
 
     async def _retry(self, row: oq.Claimed, reason: str, after: float | None) -> None:
         async with self.db.transaction() as session:

@@ -129,6 +129,16 @@ async def sent(session: AsyncSession, row_id: int, platform_id: str | None) -> N
     )
 
 
+async def release(session: AsyncSession, row_id: int) -> None:
+    """A claimed row goes back unsent (its worker stopped before sending): due at once, and
+    the claim does not count as an attempt."""
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.status == "sending")
+        .values(status="pending", locked_until=None, attempts=Outbox.attempts - 1)
+    )
+
+
 async def retry(session: AsyncSession, row_id: int, at: datetime, error: str) -> None:
     """The row is due again at `at` (the platform was busy, down or out of reach)."""
     await _set(session, row_id, status="pending", next_attempt_at=at, last_error=error[:500])

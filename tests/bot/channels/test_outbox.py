@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from bot.db import outbox_queries as oq
 from bot.db import queries as q
 from bot.db.engine import Database
 from bot.db.models import Outbox, User, utcnow
-from bot.outbox import RetryLater, Undeliverable, backoff
+from bot.outbox import OutboxSender, RetryLater, Undeliverable, backoff
+from bot.ratelimit import Limits
 from tests.bot.channels.conftest import (
     Gateway,
     channel_settings,
@@ -207,6 +209,65 @@ async def test_two_workers_never_claim_the_same_row(database: Database) -> None:
             others = await asyncio.wait_for(claim(), 5)
             assert {r.id for r in held}.isdisjoint({r.id for r in others})
             assert len(held) + len(others) == 6
+
+
+class SlowPlatform:
+    """A platform that allows one message a second: the others wait for a token."""
+
+    name = "telegram"
+    limits = Limits(rate=1.0, chat_rate=1.0, chat_burst=1)
+
+    def __init__(self) -> None:
+        self.got: list[str] = []
+
+    def recipient(self, user: User) -> str:
+        return user.channel_user_id
+
+    def bodies(self, message: Outgoing, language: str) -> list[dict[str, Any]]:
+        return [{"text": message.text}]
+
+    def window_open(self, last_inbound_at: Any) -> bool:
+        return True
+
+    def notice(self, kind: str, language: str) -> None:
+        return None
+
+    async def send(self, recipient: str, body: Mapping[str, Any]) -> str:
+        self.got.append(recipient)
+        return f"id-{recipient}"
+
+
+async def test_a_stopping_sender_gives_back_the_rows_still_waiting_for_a_token(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        for n in range(5):
+            user = await q.user_for(session, "telegram", f"80{n}")
+            [stored] = await q.store_outbound(
+                session, user.id, "telegram", [Outgoing("x")], reply_to=None, language=None
+            )
+            assert stored.message_id is not None
+            oq.add(
+                session,
+                message_id=stored.message_id,
+                user_id=user.id,
+                channel="telegram",
+                recipient=f"80{n}",
+                bodies=[{"text": "x"}],
+            )
+    platform = SlowPlatform()
+    sender = OutboxSender(database, {"telegram": platform})
+    assert await sender.drain() == 5  # all claimed; one token now, the next in a second
+    await asyncio.sleep(0.2)
+    await sender.stop(grace=30)  # does not wait four seconds for the other tokens
+    async with database.transaction() as session:
+        left = (await session.scalars(select(Outbox).order_by(Outbox.id))).all()
+    assert platform.got == [r.recipient for r in left if r.status == "sent"]
+    assert len(platform.got) == 1
+    waiting = [r for r in left if r.status != "sent"]
+    assert [(r.status, r.attempts, r.locked_until) for r in waiting] == [("pending", 0, None)] * 4
+    async with database.transaction() as session:  # due at once for the next worker
+        assert len(await oq.claim(session, ["telegram"], 10)) == 4
 
 
 def test_backoff_doubles_and_is_capped() -> None:
