@@ -14,10 +14,12 @@ goes first and the messages wait, status "held", until the user writes again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.channels.base import Outgoing
 from bot.db import outbox_queries as oq
@@ -46,16 +48,34 @@ class Delivery:
     ) -> list[Outgoing]:
         """Stores messages for `user` to receive later and queues them for their platform;
         `kind` (staff_reply, reminder, broadcast, …) picks the WhatsApp template."""
-        stored = await q.store_outbound(
-            session,
-            user.id,
-            user.channel,
-            messages,
-            reply_to=None,
-            language=user.language,
-            delivery="push",
-        )
-        await self.enqueue(session, user.id, stored, kind=kind)
+        [stored] = await self.push_many(session, [Push(user, messages)], kind=kind)
+        return stored
+
+    async def push_many(
+        self, session: AsyncSession, pushes: Sequence[Push], *, kind: str
+    ) -> list[list[Outgoing]]:
+        """`push` for many users at once: one batched INSERT of the messages (a push's
+        `dedupe_key` goes on its first message), outbox rows written at the commit."""
+        rows = [
+            [
+                q.outbound_message(
+                    p.user.id,
+                    p.user.channel,
+                    m,
+                    reply_to=None,
+                    language=p.user.language,
+                    delivery="push",
+                    dedupe_key=p.dedupe_key if i == 0 else None,
+                )
+                for i, m in enumerate(p.messages)
+            ]
+            for p in pushes
+        ]
+        session.add_all(row for group in rows for row in group)
+        await session.flush()
+        stored = [q.with_ids(p.messages, group) for p, group in zip(pushes, rows, strict=True)]
+        for p, messages in zip(pushes, stored, strict=True):
+            self._queue(session, p.user, messages, kind)
         return stored
 
     async def enqueue(
@@ -67,7 +87,11 @@ class Delivery:
         kind: str = "reply",
     ) -> None:
         """Writes stored messages to the outbox (nothing for web-chat and terminal users)."""
-        user = await session.get_one(User, user_id)
+        self._queue(session, await session.get_one(User, user_id), messages, kind)
+
+    def _queue(
+        self, session: AsyncSession, user: User, messages: Sequence[Outgoing], kind: str
+    ) -> None:
         platform = self.platforms.get(user.channel)
         if platform is None or not messages:
             return
@@ -101,10 +125,11 @@ class Delivery:
                 status=status,
                 note=note,
             )
-        if self.sender is not None:
-            sender = self.sender
+        sender = self.sender
+        if sender is not None and not _kick_pending(session):
             # kicked after the commit: before it, the worker would not see the rows
-            event.listen(session.sync_session, "after_commit", lambda _s: _kick(sender), once=True)
+            session.info[_KICK] = True
+            event.listen(session.sync_session, "after_commit", _kicker(sender), once=True)
 
     def kick(self) -> None:
         """Asks the sender to look for due rows now."""
@@ -112,5 +137,25 @@ class Delivery:
             self.sender.kick()
 
 
-def _kick(sender: OutboxSender) -> None:
-    sender.kick()
+_KICK = "ltsa.outbox_kick"  # session.info: the after-commit kick is registered
+
+
+@dataclass(frozen=True)
+class Push:
+    """Messages for one user; `dedupe_key` makes a second push of the same thing fail."""
+
+    user: User
+    messages: Sequence[Outgoing]
+    dedupe_key: str | None = None
+
+
+def _kick_pending(session: AsyncSession) -> bool:
+    return bool(session.info.get(_KICK))
+
+
+def _kicker(sender: OutboxSender) -> Callable[[Session], None]:
+    def kick(session: Session) -> None:
+        session.info.pop(_KICK, None)
+        sender.kick()
+
+    return kick

@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background, nap
@@ -30,8 +30,8 @@ from bot.broadcast import progress
 from bot.channels.base import Outgoing
 from bot.community.subscriptions import reaches
 from bot.db.engine import Database
-from bot.db.models import Broadcast, Message, Subscription, User, utcnow
-from bot.delivery import Delivery
+from bot.db.models import Broadcast, Subscription, User, utcnow
+from bot.delivery import Delivery, Push
 from bot.render import Renderer
 from flows.actions import Action, Ask, Option, Say
 from flows.payload import payload
@@ -171,52 +171,55 @@ class BroadcastWorker:
             return await self._push_all(session, channel, claimed)
 
     async def _push_all(
-        self, session: AsyncSession, channel: str, claimed: Sequence[tuple[int, int, int]]
+        self, session: AsyncSession, channel: str, claimed: Sequence[Row[int, int, int]]
     ) -> tuple[int, int]:
-        handed = skipped = 0
-        rendered: dict[tuple[int, str], list[Outgoing]] = {}
-        for rid, broadcast_id, user_id in claimed:
-            taken = await session.execute(
+        """Moves the claimed recipients to `sending` and pushes their messages, in a few
+        batched statements whatever their number."""
+        if not claimed:
+            return 0, 0
+        taken = set(
+            await session.scalars(
                 update(R)
-                .where(R.id == rid, R.status == "queued")
+                .where(R.id.in_([c.id for c in claimed]), R.status == "queued")
                 .values(status="sending", updated_at=utcnow())
+                .returning(R.id)
                 .execution_options(synchronize_session=False)
             )
-            if getattr(taken, "rowcount", 0) != 1:
-                continue  # another worker has it
-            broadcast = await session.get_one(Broadcast, broadcast_id)
-            user = await session.get_one(User, user_id)
-            subscription = await session.get(Subscription, user_id)
-            reason = None
-            if not reaches(subscription, broadcast.ltsa_slug, broadcast.village):
-                reason = "unsubscribed"
-            elif channel not in self.delivery.platforms and channel not in STORED_ONLY:
-                reason = f"{channel} is off"
-            if reason is not None:
-                await self._set(session, rid, "skipped", error=reason)
-                skipped += 1
+        )  # a recipient missing here was taken by another worker
+        mine = [c for c in claimed if c.id in taken]
+        user_ids = [c.user_id for c in mine]
+        users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(user_ids)))}
+        subscriptions = {
+            s.user_id: s
+            for s in await session.scalars(
+                select(Subscription).where(Subscription.user_id.in_(user_ids))
+            )
+        }
+        skips: list[dict[str, object]] = []
+        pushes: list[tuple[int, Push]] = []
+        rendered: dict[tuple[int, str], list[Outgoing]] = {}
+        for rid, broadcast_id, user_id in mine:
+            broadcast = await session.get_one(Broadcast, broadcast_id)  # a few, then cached
+            if not reaches(subscriptions.get(user_id), broadcast.ltsa_slug, broadcast.village):
+                skips.append({"id": rid, "error": "unsubscribed"})
                 continue
+            if channel not in self.delivery.platforms and channel not in STORED_ONLY:
+                skips.append({"id": rid, "error": f"{channel} is off"})
+                continue
+            user = users[user_id]
             language = user.language or self.default_language
             key = (broadcast_id, language)
             if key not in rendered:
                 rendered[key] = announcement(self.renderer, broadcast, language)
-            stored = await self.delivery.push(session, user, rendered[key], kind="broadcast")
-            first = stored[0].message_id
-            await session.execute(
-                update(Message)
-                .where(Message.id == first)
-                .values(dedupe_key=f"broadcast:{rid}")  # unique: a second message would fail
-                .execution_options(synchronize_session=False)
-            )
-            status = "sent" if channel in STORED_ONLY else "sending"
-            await self._set(session, rid, status, message_id=first)
-            handed += 1
-        return handed, skipped
-
-    async def _set(self, session: AsyncSession, rid: int, status: str, **values: object) -> None:
-        await session.execute(
-            update(R)
-            .where(R.id == rid)
-            .values(status=status, updated_at=utcnow(), **values)
-            .execution_options(synchronize_session=False)
-        )
+            # the key is unique: a second message for this recipient would fail the commit
+            pushes.append((rid, Push(user, rendered[key], dedupe_key=f"broadcast:{rid}")))
+        stored = await self.delivery.push_many(session, [p for _, p in pushes], kind="broadcast")
+        status = "sent" if channel in STORED_ONLY else "sending"
+        now = utcnow()
+        changes = [
+            {"id": rid, "status": status, "message_id": messages[0].message_id, "updated_at": now}
+            for (rid, _), messages in zip(pushes, stored, strict=True)
+        ] + [{"status": "skipped", "updated_at": now, **skip} for skip in skips]
+        if changes:
+            await session.execute(update(R), changes)  # by primary key, as one executemany
+        return len(pushes), len(skips)

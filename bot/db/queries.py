@@ -120,6 +120,39 @@ async def store_inbound(
     return message, False
 
 
+def outbound_message(
+    user_id: int,
+    channel: str,
+    message: Outgoing,
+    *,
+    reply_to: int | None,
+    language: str | None,
+    delivery: str = "reply",
+    dedupe_key: str | None = None,
+) -> Message:
+    """The row of one outgoing message (added by the caller)."""
+    return Message(
+        user_id=user_id,
+        direction="out",
+        sender=message.sender,
+        channel=channel,
+        dedupe_key=dedupe_key,
+        text=message.text,
+        buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons] or None,
+        language=language,
+        reply_to_id=reply_to,
+        delivery=delivery,
+        handled=True,
+        created_at=utcnow(),
+    )
+
+
+def with_ids(messages: Sequence[Outgoing], rows: Sequence[Message]) -> list[Outgoing]:
+    """The messages with the ids their flushed rows got."""
+    pairs = zip(messages, rows, strict=True)
+    return [Outgoing(m.text, m.buttons, m.sender, row.id) for m, row in pairs]
+
+
 async def store_outbound(
     session: AsyncSession,
     user_id: int,
@@ -132,27 +165,14 @@ async def store_outbound(
 ) -> list[Outgoing]:
     """Stores outgoing messages; returns them with their stored ids."""
     rows = [
-        Message(
-            user_id=user_id,
-            direction="out",
-            sender=m.sender,
-            channel=channel,
-            text=m.text,
-            buttons=[{"title": b.title, "payload": b.payload} for b in m.buttons] or None,
-            language=language,
-            reply_to_id=reply_to,
-            delivery=delivery,
-            handled=True,
-            created_at=utcnow(),
+        outbound_message(
+            user_id, channel, m, reply_to=reply_to, language=language, delivery=delivery
         )
         for m in messages
     ]
     session.add_all(rows)
     await session.flush()
-    return [
-        Outgoing(m.text, m.buttons, m.sender, row.id)
-        for m, row in zip(messages, rows, strict=True)
-    ]
+    return with_ids(messages, rows)
 
 
 async def replies_to(session: AsyncSession, message_id: int) -> list[Message]:
