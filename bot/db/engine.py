@@ -54,9 +54,12 @@ class Database:
     def __init__(self, url: str, root: Path, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = async_url(url, root)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        kwargs: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            kwargs |= {"pool_size": pool_size, "max_overflow": pool_size}
+            # No pre-ping: it costs a round trip on every checkout. A connection the server
+            # dropped fails its first statement instead, as an outage (503, the platform
+            # redelivers), and SQLAlchemy then drops every pooled connection that is as old.
+            kwargs |= {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _sqlite_hooks(self.engine)
