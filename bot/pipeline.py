@@ -25,7 +25,6 @@ from bot.casework.hours import OfficeHours
 from bot.casework.rules import CaseRules
 from bot.channels.base import Button, Incoming, Outgoing
 from bot.community.apply import apply_community
-from bot.db import case_queries as caseq
 from bot.db import channel_queries as cq
 from bot.db import queries as q
 from bot.db.engine import Database
@@ -197,7 +196,7 @@ class Pipeline:
     ) -> tuple[User, MessageRow, bool, list[MessageRow], str, bool]:
         """Stores the inbound message (once per platform id); what answering it needs."""
         async with self.db.transaction() as session:
-            user = await q.user_for(session, incoming.channel, incoming.user_id)
+            user, mode = await q.user_and_mode(session, incoming.channel, incoming.user_id)
             message, duplicate = await q.store_inbound(
                 session, user, incoming.channel, text, dedupe
             )
@@ -208,7 +207,7 @@ class Pipeline:
                 kept = await cq.attach(session, user, message, attachment)
                 text = payload("attachment", kept=kept)
             # a case worker has the conversation: typed text is for them, not for the NLU
-            with_person = await caseq.conversation_mode(session, user.id) == "human"
+            with_person = mode == "human"
         return user, message, duplicate, previous, text, with_person
 
     async def understand(self, text: str, *, nlu: bool = True) -> Understood:
@@ -260,11 +259,10 @@ class Pipeline:
         with stage("language"):
             detection = None if turn.is_button else self.detector.detect(nlu_text(text))
         async with self.db.transaction() as session:
-            conv = await q.conversation_for(session, user_id, lock=True)
+            conv, user, handled = await q.turn_state(session, user_id, message_id, lock=True)
             # a redelivery answered meanwhile (only a message with a platform id comes twice)
-            if redeliverable and await q.is_handled(session, message_id):
+            if redeliverable and handled:
                 return [_outgoing(m) for m in await q.replies_to(session, message_id)]
-            user = await session.get_one(User, user_id, populate_existing=True)
             if conv.flow and user.language:
                 # an answer inside a flow (a name, a village, a date) says nothing of the
                 # language the person wants: "Siti Aminah" must not switch it

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Outgoing
@@ -34,6 +33,22 @@ def _is_sqlite(session: AsyncSession) -> bool:
 
 def _insert(session: AsyncSession) -> Any:
     return sqlite_insert if _is_sqlite(session) else pg_insert
+
+
+async def user_and_mode(
+    session: AsyncSession, channel: str, channel_user_id: str
+) -> tuple[User, str]:
+    """`user_for` and who answers the user now (bot or human), in one round trip."""
+    known = (
+        await session.execute(
+            select(User, Conversation.mode)
+            .outerjoin(Conversation, Conversation.user_id == User.id)
+            .where(User.channel == channel, User.channel_user_id == channel_user_id)
+        )
+    ).one_or_none()
+    if known is not None:
+        return known[0], known[1] or "bot"
+    return await user_for(session, channel, channel_user_id), "bot"
 
 
 async def user_for(session: AsyncSession, channel: str, channel_user_id: str) -> User:
@@ -76,6 +91,28 @@ async def conversation_for(
     return (await session.scalars(query)).one()
 
 
+async def turn_state(
+    session: AsyncSession, user_id: int, message_id: int, *, lock: bool = False
+) -> tuple[Conversation, User, bool]:
+    """The conversation (locked with `lock`), the user, and whether message `message_id` is
+    answered already: one round trip once the conversation exists."""
+    handled = select(Message.handled).where(Message.id == message_id).scalar_subquery()
+    query = (
+        select(Conversation, User, handled)
+        .join(User, User.id == Conversation.user_id)
+        .where(Conversation.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
+    if lock and not _is_sqlite(session):  # SQLite: BEGIN IMMEDIATE already locks
+        query = query.with_for_update(of=Conversation)
+    row = (await session.execute(query)).one_or_none()
+    if row is not None:
+        return row[0], row[1], bool(row[2])
+    conv = await conversation_for(session, user_id, lock=lock)
+    user = await session.get_one(User, user_id, populate_existing=True)
+    return conv, user, await is_handled(session, message_id)
+
+
 def dedupe_key(channel: str, chat: str, platform_id: str) -> str:
     """The key a redelivered platform message is recognised by (hashed when too long)."""
     key = f"{channel}:{chat}:{platform_id}"
@@ -88,33 +125,36 @@ async def store_inbound(
     session: AsyncSession, user: User, channel: str, text: str, dedupe_key: str | None
 ) -> tuple[Message, bool]:
     """Stores a user's message; (message, True) when this platform message was stored before."""
-    if dedupe_key is not None:
-        existing = await session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
-        if existing is not None:
-            return existing, True
-    message = Message(
-        user_id=user.id,
-        direction="in",
-        sender="user",
-        channel=channel,
-        dedupe_key=dedupe_key,
-        text=text,
-        created_at=utcnow(),
-    )
-    if dedupe_key is None:  # nothing unique to collide with: no savepoint needed
+    values = {
+        "user_id": user.id,
+        "direction": "in",
+        "sender": "user",
+        "channel": channel,
+        "dedupe_key": dedupe_key,
+        "text": text,
+        "created_at": utcnow(),
+    }
+    if dedupe_key is None:  # nothing unique to collide with
+        message = Message(**values)
         session.add(message)
-        user.last_inbound_at = message.created_at
-        await session.flush()
-        return message, False
-    try:
-        async with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        # the same platform message, stored meanwhile by a concurrent delivery of it
-        existing = await session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
-        if existing is None:
-            raise
-        return existing, True
+    else:
+        # one round trip: the insert says whether this platform message was new (a concurrent
+        # delivery of it may have stored it a moment ago)
+        stmt = (
+            _insert(session)(Message)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Message)
+        )
+        inserted = (await session.scalars(stmt)).one_or_none()
+        if inserted is None:
+            existing = await session.scalar(
+                select(Message).where(Message.dedupe_key == dedupe_key)
+            )
+            if existing is None:  # stored and erased meanwhile: nothing to answer from
+                raise RuntimeError("a redelivered message vanished while it was stored")
+            return existing, True
+        message = inserted
     user.last_inbound_at = message.created_at  # opens WhatsApp's 24-hour window
     await session.flush()
     return message, False
