@@ -18,9 +18,11 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.booking import seats
 from bot.booking.ics import CalendarLinks
 from bot.booking.push import Push, push
 from bot.booking.resolve import Context, resolve
+from bot.booking.seats import SeatGone
 from bot.casework.hours import OfficeHours
 from bot.casework.rules import CaseRules
 from bot.channels.base import Button, Incoming, Outgoing
@@ -182,9 +184,20 @@ class Pipeline:
         understood = with_staff_preference(await self.understand(text, nlu=not with_person))
         try:
             with stage("answer"):
-                return await self._answer(
-                    user.id, message.id, text, understood, incoming.channel, dedupe is not None
-                )
+                try:
+                    return await self._answer(
+                        user.id, message.id, text, understood, incoming.channel, dedupe is not None
+                    )
+                except SeatGone:  # the promised seat went to someone else: answer again
+                    return await self._answer(
+                        user.id,
+                        message.id,
+                        text,
+                        understood,
+                        incoming.channel,
+                        dedupe is not None,
+                        defer_seats=False,
+                    )
         except Exception as exc:
             if is_outage(exc):  # stored but not answered: its redelivery is answered
                 raise DatabaseUnavailable(str(exc)) from exc
@@ -254,11 +267,15 @@ class Pipeline:
         understood: Understood,
         channel: str,
         redeliverable: bool = True,
+        *,
+        defer_seats: bool = True,
     ) -> list[Outgoing]:
         turn = understood.turn
         with stage("language"):
             detection = None if turn.is_button else self.detector.detect(nlu_text(text))
         async with self.db.transaction() as session:
+            if defer_seats:  # an OPP seat's row is locked only from `settle` to the commit
+                seats.defer_seats(session)
             conv, user, handled = await q.turn_state(session, user_id, message_id, lock=True)
             # a redelivery answered meanwhile (only a message with a platform id comes twice)
             if redeliverable and handled:
@@ -303,6 +320,8 @@ class Pipeline:
                 language=detection.language if detection else None,
                 payload=understood.payload,
             )
+            await session.flush()
+            await seats.settle(session)  # last: raises SeatGone, and all of this rolls back
         return stored
 
     async def _apply(

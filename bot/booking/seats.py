@@ -12,6 +12,13 @@ up. Desk slots work the same way on their `desk_slots` row, created on first boo
 active OPP booking of one person is refused by the partial unique index
 `uq_bookings_one_active_opp`: its IntegrityError rolls back the savepoint, seat included.
 
+An OPP session's row is the one hot row when many book at once (a KOPI coordinator shares the
+link, everyone presses at the same minute), and its lock is held from that UPDATE to the
+commit. So in a chat turn (`defer_seats`) the UPDATE is run last, just before the commit
+(`settle`): the booking, its reminders and the answer are written first on the promise of a
+seat. When `settle` finds the session full after all it raises `SeatGone`; the pipeline rolls
+the turn back and answers it again with the seat taken in place, which then says "full".
+
 Codes are "OPP-7KQ4" / "LKT-3MXP": a prefix and four characters without look-alikes
 (no 0/O, 1/I/L), easy to read out at a desk.
 """
@@ -59,6 +66,28 @@ class Result:
 
 class _NoSeat(Exception):
     pass
+
+
+class SeatGone(Exception):
+    """A seat promised earlier in this transaction was gone when `settle` took it."""
+
+
+_DEFER = "ltsa.defer_seats"  # session.info: OPP seats are taken at `settle`
+_PROMISED = "ltsa.promised_seats"  # session.info: the seat UPDATEs still to run
+
+
+def defer_seats(session: AsyncSession) -> None:
+    """In this transaction OPP seats are promised now and taken at `settle`."""
+    session.info[_DEFER] = True
+
+
+async def settle(session: AsyncSession) -> None:
+    """Takes the promised seats (call it last before the commit); raises SeatGone when one
+    is no longer free, and the transaction must be rolled back."""
+    promised: list[tuple[int, dt.datetime]] = session.info.pop(_PROMISED, [])
+    for session_id, now in promised:
+        if not await take_opp_seat(session, session_id, now):
+            raise SeatGone(f"OPP session {session_id} filled before the commit")
 
 
 def new_code(kind: str) -> str:
@@ -195,6 +224,11 @@ async def book_opp(
             return Result("duplicate", existing)
 
     async def take(booking: Booking) -> bool:
+        if session.info.get(_DEFER):
+            if opp.seats_taken >= opp.capacity:  # as read above: full is full
+                return False
+            session.info.setdefault(_PROMISED, []).append((opp_session_id, now))
+            return True
         return await take_opp_seat(session, opp_session_id, now)
 
     booking = _new(who, "opp", opp.ltsa_id, opp.starts_at, now, opp_session_id=opp.id)

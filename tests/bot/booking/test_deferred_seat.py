@@ -1,0 +1,84 @@
+"""A chat turn takes its OPP seat last, just before the commit: the session's row is locked
+only that long. A seat promised earlier in the turn but gone by then rolls the turn back."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.booking import seats
+from bot.db import queries as q
+from bot.db.engine import Database
+from bot.db.models import Booking, OppSession
+from bot.pipeline import Pipeline
+from tests.bot.booking.conftest import NOW, new_session
+from tests.bot.booking.test_booking_pipeline import chat_in_indonesian
+
+
+async def _attendee(db: Database, chat: str) -> seats.Attendee:
+    async with db.transaction() as session:
+        user = await q.user_for(session, "web", chat)
+        return seats.Attendee(user.id, None, "id")
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+async def test_a_seat_taken_by_another_before_the_commit_rolls_the_turn_back(
+    booking_db: Database,
+) -> None:
+    opp_id = await new_session(booking_db, capacity=1)
+    late, quick = await _attendee(booking_db, "late"), await _attendee(booking_db, "quick")
+    with pytest.raises(seats.SeatGone):
+        async with booking_db.transaction() as session:
+            seats.defer_seats(session)
+            promised = await seats.book_opp(session, opp_id, late, NOW)
+            assert promised.outcome == "booked"  # on the promise of a seat: no lock yet
+            async with booking_db.transaction() as other:  # not blocked by the promise
+                assert (await seats.book_opp(other, opp_id, quick, NOW)).outcome == "booked"
+            await seats.settle(session)
+    async with booking_db.transaction() as session:
+        opp = await session.get_one(OppSession, opp_id)
+        bookings = await session.scalar(select(func.count()).select_from(Booking))
+    assert (opp.seats_taken, bookings) == (1, 1)  # the quick one's; the late turn left nothing
+
+
+async def test_a_full_session_is_full_without_a_promise(booking_db: Database) -> None:
+    opp_id = await new_session(booking_db, capacity=1)
+    first, second = await _attendee(booking_db, "a"), await _attendee(booking_db, "b")
+    for who, outcome in ((first, "booked"), (second, "full")):
+        async with booking_db.transaction() as session:
+            seats.defer_seats(session)
+            assert (await seats.book_opp(session, opp_id, who, NOW)).outcome == outcome
+            await seats.settle(session)
+    async with booking_db.transaction() as session:
+        assert (await session.get_one(OppSession, opp_id)).seats_taken == 1
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+async def test_the_turn_that_lost_its_seat_is_told_the_session_is_full(
+    booking_pipeline: Pipeline, booking_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opp_id = await new_session(booking_db, capacity=1)
+    chat = await chat_in_indonesian(booking_pipeline, "late")
+    await chat.send('/book_opp{"ltsa":"ponorogo"}')
+    await chat.press("Rabu, 9 Desember 2026 08.00 · 1 kursi")
+    await chat.press("Setuju")
+    await chat.send("Budi Santoso")
+    settle, calls = seats.settle, []
+
+    async def someone_else_first(session: AsyncSession) -> None:
+        if not calls:  # between the promise and the commit, another person books
+            async with booking_db.transaction() as other:
+                quick = await q.user_for(other, "web", "quick")
+                who = seats.Attendee(quick.id, "Sri", "id")
+                assert (await seats.book_opp(other, opp_id, who, NOW)).outcome == "booked"
+        calls.append(session)
+        await settle(session)
+
+    monkeypatch.setattr(seats, "settle", someone_else_first)
+    await chat.press("Ya, daftarkan")
+    assert len(calls) == 2  # the turn ran twice: promised, then answered with the seat gone
+    assert "baru saja penuh" in chat.text() and "Daftar tunggu" in chat.buttons()
+    async with booking_db.transaction() as session:
+        assert (await session.get_one(OppSession, opp_id)).seats_taken == 1
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 1
