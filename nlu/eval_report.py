@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nlu.client import THRESHOLD, Parse
 from nlu.eval_run import Training, parse_batch, train
@@ -244,6 +246,54 @@ def _times(training: Training) -> str:
     return f"{training.seconds:.0f} s ({parts})"
 
 
+def cv_record(cv: dict[str, list[tuple[Training, Scores]]], n_training: int) -> dict[str, Any]:
+    """The mean cross-validation row of each configuration that ran, to show again (dated)
+    when a later run skips it (Rasa's default takes most of an hour a fold)."""
+    record: dict[str, Any] = {}
+    for name, runs in cv.items():
+        if not runs:
+            continue
+        mean = mean_scores([r for _, r in runs])
+        record[name] = {
+            "date": dt.date.today().isoformat(),
+            "examples": n_training,
+            "folds": len(runs),
+            "accuracy": {lang: round(mean.accuracy.get(lang, 0), 3) for lang in LANGUAGES},
+            "macro_f1": {lang: round(mean.macro_f1.get(lang, 0), 3) for lang in LANGUAGES},
+            "protection_recall": round(mean.protection_recall, 3),
+            "seconds": round(sum(t.seconds for t, _ in runs) / len(runs)),
+        }
+    return record
+
+
+def _cv_row(
+    name: str, accuracy: dict[str, float], f1: dict[str, float], recall: float, seconds: float
+) -> str:
+    return (
+        f"| {name} | "
+        + " | ".join(f"{accuracy.get(lang, 0):.3f}" for lang in LANGUAGES)
+        + " | "
+        + " | ".join(f"{f1.get(lang, 0):.3f}" for lang in LANGUAGES)
+        + f" | {recall:.3f} | {seconds:.0f} s |"
+    )
+
+
+def earlier_rows(earlier: dict[str, Any], measured: set[str]) -> list[str]:
+    """Table rows of configurations not run this time, as last measured (dated)."""
+    return [
+        _cv_row(
+            f"{name}: not re-run; measured {row['date']} on {row['examples']} examples, "
+            f"{row['folds']} fold(s)",
+            row["accuracy"],
+            row["macro_f1"],
+            row["protection_recall"],
+            row["seconds"],
+        )
+        for name, row in earlier.items()
+        if name not in measured
+    ]
+
+
 def write_report(
     held: HeldOut,
     n_training: int,
@@ -251,6 +301,7 @@ def write_report(
     k: int,
     out: Path,
     unbiased: Sequence[tuple[Example, Parse]] = (),
+    earlier: dict[str, Any] | None = None,
 ) -> Path:
     s = held.scores
     lines = [
@@ -313,12 +364,9 @@ def write_report(
             mean = mean_scores([r for _, r in runs])
             seconds = sum(t.seconds for t, _ in runs) / len(runs)
             lines.append(
-                f"| {name} | "
-                + " | ".join(f"{mean.accuracy.get(lang, 0):.3f}" for lang in LANGUAGES)
-                + " | "
-                + " | ".join(f"{mean.macro_f1.get(lang, 0):.3f}" for lang in LANGUAGES)
-                + f" | {mean.protection_recall:.3f} | {seconds:.0f} s |"
+                _cv_row(name, mean.accuracy, mean.macro_f1, mean.protection_recall, seconds)
             )
+        lines += earlier_rows(earlier or {}, set(cv))
         lines += ["", "Where the training time goes (first fold):", ""]
         lines += [f"- {name}: {_times(runs[0][0])}" for name, runs in cv.items()]
     if unbiased:
@@ -374,4 +422,10 @@ def run(
         path = root / "nlu" / "heldout" / "baseline.json"
         path.write_text(json.dumps(baseline(held), indent=2) + "\n", encoding="utf-8")
     n_training = len(training_examples(root))
-    return write_report(held, n_training, cv, k, root / "reports" / "nlu.md", unbiased)
+    record_path = root / "nlu" / "cv_record.json"
+    earlier = json.loads(record_path.read_text("utf-8")) if record_path.exists() else {}
+    if with_cv:
+        record_path.write_text(
+            json.dumps(earlier | cv_record(cv, n_training), indent=2) + "\n", encoding="utf-8"
+        )
+    return write_report(held, n_training, cv, k, root / "reports" / "nlu.md", unbiased, earlier)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
 import yaml
 
 from nlu.client import Parse
+from nlu.eval_report import earlier_rows
 from nlu.eval_run import component_times
 from nlu.evaluate import Example, macro_f1, plain, rasa_training_yaml, score, stratified_folds
+from tests.conftest import ROOT
 
 
 def test_annotations_are_stripped_and_entities_kept() -> None:
@@ -67,3 +70,20 @@ def test_training_time_per_component_is_read_from_rasa_logs() -> None:
         "2026-11-23 07:06:10 INFO rasa.engine.training.hooks  - Finished training component 'DIETClassifier'.\n"
     )
     assert component_times(log) == {"DIETClassifier": 90.0}
+
+
+def test_a_configuration_not_re_run_shows_its_last_dated_measurement() -> None:
+    """Rasa's default pipeline takes most of an hour a fold: a run that skips it shows the
+    row it last measured, saying when and on how much data, next to the fresh rows."""
+    record = json.loads((ROOT / "nlu" / "cv_record.json").read_text("utf-8"))
+    assert {"ours (config.yml)", "Rasa default"} <= set(record)
+    rows = earlier_rows(record, measured={"ours (config.yml)"})
+    [default] = rows
+    row = record["Rasa default"]
+    assert default.startswith(
+        f"| Rasa default: not re-run; measured {row['date']} on {row['examples']} examples"
+    )
+    cells = [c.strip() for c in default.strip("|").split("|")]
+    assert cells[1:5] == [f"{row['accuracy'][lang]:.3f}" for lang in ("id", "jv", "su", "mad")]
+    assert cells[-1] == f"{row['seconds']} s"
+    assert earlier_rows(record, measured=set(record)) == []
