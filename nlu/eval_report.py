@@ -342,7 +342,7 @@ def write_report(
             ),
         ]
     cv = {name: runs for name, runs in cv.items() if runs}
-    if cv:
+    if cv or earlier:
         lines += [
             "",
             f"## Cross-validation, {k} stratified folds of the training data, same folds",
@@ -354,7 +354,7 @@ def write_report(
             + " | protection recall | training per fold |",
             "|---|" + "---|" * (2 * len(LANGUAGES) + 2),
         ]
-        shared = min(len(runs) for runs in cv.values())
+        shared = min((len(runs) for runs in cv.values()), default=0)
         rows = [(name, runs) for name, runs in cv.items()]
         if any(len(runs) > shared for runs in cv.values()):
             rows += [
@@ -367,8 +367,9 @@ def write_report(
                 _cv_row(name, mean.accuracy, mean.macro_f1, mean.protection_recall, seconds)
             )
         lines += earlier_rows(earlier or {}, set(cv))
-        lines += ["", "Where the training time goes (first fold):", ""]
-        lines += [f"- {name}: {_times(runs[0][0])}" for name, runs in cv.items()]
+        if cv:
+            lines += ["", "Where the training time goes (first fold):", ""]
+            lines += [f"- {name}: {_times(runs[0][0])}" for name, runs in cv.items()]
     if unbiased:
         lines += [
             "",
