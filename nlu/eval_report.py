@@ -169,23 +169,29 @@ def cross_validate(
 BIASES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, NO_BIAS)
 
 
-def bias_table(pairs: Sequence[tuple[Example, Parse]]) -> list[str]:
-    """Report lines: what each protection bias does to the out-of-fold predictions."""
+def bias_rows(pairs: Sequence[tuple[Example, Parse]]) -> list[list[float]]:
+    """[bias, accuracy, protection recall, false alarms] for each bias on the out-of-fold
+    predictions (NO_BIAS for none)."""
     examples = [e for e, _ in pairs]
-    lines = [
-        "| protection bias | accuracy (all) | protection recall | false alarms |",
-        "|---|---|---|---|",
-    ]
+    rows = []
     for bias in BIASES:
         scores = score(examples, [with_safety_net(e.text, p, bias) for e, p in pairs])
         total = sum(scores.n.values())
         accuracy = sum(scores.accuracy[lang] * n for lang, n in scores.n.items()) / total
+        rows.append([bias, accuracy, scores.protection_recall, scores.false_alarms])
+    return rows
+
+
+def bias_table(rows: Sequence[Sequence[float]]) -> list[str]:
+    """Report lines: what each protection bias does to the out-of-fold predictions."""
+    lines = [
+        "| protection bias | accuracy (all) | protection recall | false alarms |",
+        "|---|---|---|---|",
+    ]
+    for bias, accuracy, recall, alarms in rows:
         label = "none" if bias == NO_BIAS else f"{bias:.2f}"
         mark = " (used)" if bias == PROTECTION_BIAS else ""
-        lines.append(
-            f"| {label}{mark} | {accuracy:.3f} | {scores.protection_recall:.3f} | "
-            f"{scores.false_alarms:.3f} |"
-        )
+        lines.append(f"| {label}{mark} | {accuracy:.3f} | {recall:.3f} | {alarms:.3f} |")
     return lines
 
 
@@ -278,6 +284,15 @@ def _cv_row(
     )
 
 
+BIAS_KEY = "protection bias"  # in the record beside the configurations: the bias table
+
+
+def bias_record(pairs: Sequence[tuple[Example, Parse]], n_training: int) -> dict[str, Any]:
+    """The bias table's numbers, dated, for the record."""
+    rows = [[round(v, 4) for v in row] for row in bias_rows(pairs)]
+    return {"date": dt.date.today().isoformat(), "examples": n_training, "rows": rows}
+
+
 def earlier_rows(earlier: dict[str, Any], measured: set[str]) -> list[str]:
     """Table rows of configurations not run this time, as last measured (dated)."""
     return [
@@ -290,7 +305,7 @@ def earlier_rows(earlier: dict[str, Any], measured: set[str]) -> list[str]:
             row["seconds"],
         )
         for name, row in earlier.items()
-        if name not in measured
+        if name not in measured and name != BIAS_KEY
     ]
 
 
@@ -370,15 +385,19 @@ def write_report(
         if cv:
             lines += ["", "Where the training time goes (first fold):", ""]
             lines += [f"- {name}: {_times(runs[0][0])}" for name, runs in cv.items()]
-    if unbiased:
+    biases = bias_record(unbiased, n_training) if unbiased else (earlier or {}).get(BIAS_KEY)
+    if biases:
+        measured = (
+            "" if unbiased else f" (measured {biases['date']} on {biases['examples']} examples)"
+        )
         lines += [
             "",
-            "## Protection bias, chosen on the out-of-fold predictions of `config.yml`",
+            f"## Protection bias, chosen on the out-of-fold predictions of `config.yml`{measured}",
             "",
             "A protection intent the model gives at least this confidence wins over its first "
             "choice (`nlu/understand.py`); the danger lexicon applies in every row.",
             "",
-            *bias_table(unbiased),
+            *bias_table(biases["rows"]),
         ]
     lines += [
         "",
@@ -426,7 +445,8 @@ def run(
     record_path = root / "nlu" / "cv_record.json"
     earlier = json.loads(record_path.read_text("utf-8")) if record_path.exists() else {}
     if with_cv:
-        record_path.write_text(
-            json.dumps(earlier | cv_record(cv, n_training), indent=2) + "\n", encoding="utf-8"
-        )
+        record = earlier | cv_record(cv, n_training)
+        if unbiased:
+            record[BIAS_KEY] = bias_record(unbiased, n_training)
+        record_path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return write_report(held, n_training, cv, k, root / "reports" / "nlu.md", unbiased, earlier)
