@@ -53,10 +53,12 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     return Markup(head + "".join(body) + "</svg>")  # noqa: S704 - every part is escaped above
 
 
-def _legend(names: Sequence[str], x: float, y: float) -> list[str]:
+def _legend(
+    names: Sequence[str], x: float, y: float, colours: Sequence[str] = PALETTE
+) -> list[str]:
     parts, at = [], x
     for i, name in enumerate(names):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = colours[i % len(colours)]
         parts.append(
             f'<rect x="{at:.1f}" y="{y - 9:.1f}" width="10" height="10" fill="{colour}"/>'
         )
@@ -158,8 +160,8 @@ def split_bars(
     height = int(40 + row * max(1, len(items)))
     top_value = max((a + b for _, a, b in items), default=0) or 1
     plot_w = width - left - right
-    body = _legend(list(names), left, 14)
     colours = (PALETTE[0], PALETTE[3])
+    body = _legend(list(names), left, 14, colours)  # the bars' own colours
     for i, (label, first, second) in enumerate(items):
         y = 26 + i * row
         body.append(
