@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from nlu.client import Parse
-from nlu.eval_report import earlier_rows
+from nlu.eval_cv import earlier_rows
 from nlu.eval_run import component_times
 from nlu.evaluate import Example, macro_f1, plain, rasa_training_yaml, score, stratified_folds
 from tests.conftest import ROOT

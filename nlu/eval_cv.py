@@ -1,0 +1,202 @@
+"""Cross-validation for `ltsa nlu eval`: folds, the protection-bias table, and the record of
+what was last measured (`nlu/cv_record.json`), so that a run which skips a slow configuration
+(Rasa's default, about 47 min a fold) still shows its last row, dated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from nlu.client import THRESHOLD, Parse
+from nlu.eval_run import Training, parse_batch, train
+from nlu.evaluate import (
+    LANGUAGES,
+    Example,
+    Scores,
+    mean_scores,
+    score,
+    stratified_folds,
+    training_examples,
+)
+from nlu.understand import PROTECTION_BIAS, with_safety_net
+
+NO_BIAS = 2.0  # above any confidence: the model's own first choice
+
+
+def cross_validate(
+    root: Path, configs: dict[str, Path], k: int, work: Path, limits: dict[str, int] | None = None
+) -> tuple[dict[str, list[tuple[Training, Scores]]], list[tuple[Example, Parse]]]:
+    """Per configuration, each fold's training and scores (a configuration in `limits` only on
+    that many first folds); and the first configuration's out-of-fold parses without the
+    protection bias (to choose the bias on)."""
+    examples = training_examples(root)
+    folds = stratified_folds(examples, k)
+    results: dict[str, list[tuple[Training, Scores]]] = {name: [] for name in configs}
+    unbiased: list[tuple[Example, Parse]] = []
+    first = next(iter(configs))
+    for number, fold in enumerate(folds):
+        held = set(fold)
+        train_set = [e for i, e in enumerate(examples) if i not in held]
+        test_set = [examples[i] for i in fold]
+        for name, config in configs.items():
+            if number >= (limits or {}).get(name, k):
+                continue
+            training = train(train_set, config, work, f"cv-{name}-{number}")
+            raw = parse_batch(training.model, [e.text for e in test_set], THRESHOLD, NO_BIAS)
+            parses = [with_safety_net(e.text, p) for e, p in zip(test_set, raw, strict=True)]
+            results[name].append((training, score(test_set, parses)))
+            if name == first:
+                unbiased.extend(zip(test_set, raw, strict=True))
+            training.model.unlink(missing_ok=True)
+    return results, unbiased
+
+
+BIASES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, NO_BIAS)
+
+
+def bias_rows(pairs: Sequence[tuple[Example, Parse]]) -> list[list[float]]:
+    """[bias, accuracy, protection recall, false alarms] for each bias on the out-of-fold
+    predictions (NO_BIAS for none)."""
+    examples = [e for e, _ in pairs]
+    rows = []
+    for bias in BIASES:
+        scores = score(examples, [with_safety_net(e.text, p, bias) for e, p in pairs])
+        total = sum(scores.n.values())
+        accuracy = sum(scores.accuracy[lang] * n for lang, n in scores.n.items()) / total
+        rows.append([bias, accuracy, scores.protection_recall, scores.false_alarms])
+    return rows
+
+
+def bias_table(rows: Sequence[Sequence[float]]) -> list[str]:
+    """Report lines: what each protection bias does to the out-of-fold predictions."""
+    lines = [
+        "| protection bias | accuracy (all) | protection recall | false alarms |",
+        "|---|---|---|---|",
+    ]
+    for bias, accuracy, recall, alarms in rows:
+        label = "none" if bias == NO_BIAS else f"{bias:.2f}"
+        mark = " (used)" if bias == PROTECTION_BIAS else ""
+        lines.append(f"| {label}{mark} | {accuracy:.3f} | {recall:.3f} | {alarms:.3f} |")
+    return lines
+
+
+def times(training: Training) -> str:
+    parts = ", ".join(
+        f"{name} {seconds:.0f} s" for name, seconds in training.components.items() if seconds >= 1
+    )
+    return f"{training.seconds:.0f} s ({parts})"
+
+
+def cv_record(cv: dict[str, list[tuple[Training, Scores]]], n_training: int) -> dict[str, Any]:
+    """The mean cross-validation row of each configuration that ran, to show again (dated)
+    when a later run skips it (Rasa's default takes most of an hour a fold)."""
+    record: dict[str, Any] = {}
+    for name, runs in cv.items():
+        if not runs:
+            continue
+        mean = mean_scores([r for _, r in runs])
+        record[name] = {
+            "date": dt.date.today().isoformat(),
+            "examples": n_training,
+            "folds": len(runs),
+            "accuracy": {lang: round(mean.accuracy.get(lang, 0), 3) for lang in LANGUAGES},
+            "macro_f1": {lang: round(mean.macro_f1.get(lang, 0), 3) for lang in LANGUAGES},
+            "protection_recall": round(mean.protection_recall, 3),
+            "seconds": round(sum(t.seconds for t, _ in runs) / len(runs)),
+        }
+    return record
+
+
+def _cv_row(
+    name: str, accuracy: dict[str, float], f1: dict[str, float], recall: float, seconds: float
+) -> str:
+    return (
+        f"| {name} | "
+        + " | ".join(f"{accuracy.get(lang, 0):.3f}" for lang in LANGUAGES)
+        + " | "
+        + " | ".join(f"{f1.get(lang, 0):.3f}" for lang in LANGUAGES)
+        + f" | {recall:.3f} | {seconds:.0f} s |"
+    )
+
+
+BIAS_KEY = "protection bias"  # in the record beside the configurations: the bias table
+
+
+def bias_record(pairs: Sequence[tuple[Example, Parse]], n_training: int) -> dict[str, Any]:
+    """The bias table's numbers, dated, for the record."""
+    rows = [[round(v, 4) for v in row] for row in bias_rows(pairs)]
+    return {"date": dt.date.today().isoformat(), "examples": n_training, "rows": rows}
+
+
+def earlier_rows(earlier: dict[str, Any], measured: set[str]) -> list[str]:
+    """Table rows of configurations not run this time, as last measured (dated)."""
+    return [
+        _cv_row(
+            f"{name}: not re-run; measured {row['date']} on {row['examples']} examples, "
+            f"{row['folds']} fold(s)",
+            row["accuracy"],
+            row["macro_f1"],
+            row["protection_recall"],
+            row["seconds"],
+        )
+        for name, row in earlier.items()
+        if name not in measured and name != BIAS_KEY
+    ]
+
+
+def cv_lines(
+    cv: dict[str, list[tuple[Training, Scores]]],
+    k: int,
+    unbiased: Sequence[tuple[Example, Parse]],
+    n_training: int,
+    earlier: dict[str, Any],
+) -> list[str]:
+    """The report's cross-validation and protection-bias sections (rows not re-run this time
+    come from the record, dated)."""
+    lines: list[str] = []
+    cv = {name: runs for name, runs in cv.items() if runs}
+    if cv or earlier:
+        lines += [
+            "",
+            f"## Cross-validation, {k} stratified folds of the training data, same folds",
+            "",
+            "| configuration | "
+            + " | ".join(f"acc {lang}" for lang in LANGUAGES)
+            + " | "
+            + " | ".join(f"F1 {lang}" for lang in LANGUAGES)
+            + " | protection recall | training per fold |",
+            "|---|" + "---|" * (2 * len(LANGUAGES) + 2),
+        ]
+        shared = min((len(runs) for runs in cv.values()), default=0)
+        rows = [(name, runs) for name, runs in cv.items()]
+        if any(len(runs) > shared for runs in cv.values()):
+            rows += [
+                (f"{name}, first {shared} fold(s)", runs[:shared]) for name, runs in cv.items()
+            ]
+        for name, runs in rows:
+            mean = mean_scores([r for _, r in runs])
+            seconds = sum(t.seconds for t, _ in runs) / len(runs)
+            lines.append(
+                _cv_row(name, mean.accuracy, mean.macro_f1, mean.protection_recall, seconds)
+            )
+        lines += earlier_rows(earlier, set(cv))
+        if cv:
+            lines += ["", "Where the training time goes (first fold):", ""]
+            lines += [f"- {name}: {times(runs[0][0])}" for name, runs in cv.items()]
+    biases = bias_record(unbiased, n_training) if unbiased else earlier.get(BIAS_KEY)
+    if biases:
+        measured = (
+            "" if unbiased else f" (measured {biases['date']} on {biases['examples']} examples)"
+        )
+        lines += [
+            "",
+            f"## Protection bias, chosen on the out-of-fold predictions of `config.yml`{measured}",
+            "",
+            "A protection intent the model gives at least this confidence wins over its first "
+            "choice (`nlu/understand.py`); the danger lexicon applies in every row.",
+            "",
+            *bias_table(biases["rows"]),
+        ]
+    return lines
