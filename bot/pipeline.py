@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -39,6 +38,7 @@ from bot.flowstore import ContentStore, TurnStore
 from bot.language import LanguageChoice, choose_language
 from bot.metrics import stage
 from bot.render import Renderer
+from bot.text import clean_text, nlu_text
 from flows import Conversation, Entity, Turn, dispatch, is_known_intent, parse_payload, payload
 from flows.actions import (
     Action,
@@ -73,9 +73,6 @@ from nlu.staff_request import female_staff_requested
 
 log = logging.getLogger(__name__)
 
-MAX_NLU_CHARS = 1000
-_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200e", "\u200f"}
-
 
 class Parser(Protocol):
     """What the pipeline needs of the NLU."""
@@ -89,22 +86,6 @@ class Outbox(Protocol):
     async def enqueue(
         self, session: AsyncSession, user_id: int, messages: list[Outgoing]
     ) -> None: ...
-
-
-def clean_text(raw: str) -> str:
-    """The text as stored: NFC, without NULs and control characters (newlines and tabs kept);
-    a lone surrogate (a broken JSON escape) becomes U+FFFD."""
-    text = unicodedata.normalize("NFC", raw)
-    kept = (ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in kept)
-
-
-def nlu_text(text: str) -> str:
-    """The text given to the NLU: no invisible characters, collapsed spaces, capped in length."""
-    visible = "".join(
-        ch for ch in text if ch not in _INVISIBLE and unicodedata.category(ch) != "Mn"
-    )
-    return " ".join(visible.split())[:MAX_NLU_CHARS]
 
 
 def _outgoing(message: MessageRow) -> Outgoing:

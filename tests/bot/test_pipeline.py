@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from bot.db import queries as q
 from bot.db.models import Case, Message, User
-from bot.pipeline import Pipeline, clean_text, nlu_text
+from bot.pipeline import Pipeline
 from bot.render import Renderer
+from bot.text import clean_text, nlu_text
 from tests.helpers import Chat, said
 
 
