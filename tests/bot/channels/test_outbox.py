@@ -174,10 +174,11 @@ async def test_rows_left_by_a_crash_are_sent_after_a_restart(
         }
 
 
-async def test_two_workers_never_claim_the_same_row(database: Database) -> None:
-    async with database.transaction() as session:
-        for n in range(6):
-            user = await q.user_for(session, "telegram", f"90{n}")
+async def queue_chats(db: Database, chats: list[str], bodies: list[dict[str, Any]]) -> None:
+    """A stored message and its outbox rows (one per body) for each Telegram chat."""
+    async with db.transaction() as session:
+        for chat in chats:
+            user = await q.user_for(session, "telegram", chat)
             [stored] = await q.store_outbound(
                 session, user.id, "telegram", [Outgoing("x")], reply_to=None, language=None
             )
@@ -187,9 +188,13 @@ async def test_two_workers_never_claim_the_same_row(database: Database) -> None:
                 message_id=stored.message_id,
                 user_id=user.id,
                 channel="telegram",
-                recipient=f"90{n}",
-                bodies=[{"text": "a"}, {"text": "b"}],
+                recipient=chat,
+                bodies=bodies,
             )
+
+
+async def test_two_workers_never_claim_the_same_row(database: Database) -> None:
+    await queue_chats(database, [f"90{n}" for n in range(6)], [{"text": "a"}, {"text": "b"}])
 
     async def claim() -> list[Any]:
         async with database.transaction() as session:
@@ -240,21 +245,7 @@ class SlowPlatform:
 async def test_a_stopping_sender_gives_back_the_rows_still_waiting_for_a_token(
     database: Database,
 ) -> None:
-    async with database.transaction() as session:
-        for n in range(5):
-            user = await q.user_for(session, "telegram", f"80{n}")
-            [stored] = await q.store_outbound(
-                session, user.id, "telegram", [Outgoing("x")], reply_to=None, language=None
-            )
-            assert stored.message_id is not None
-            oq.add(
-                session,
-                message_id=stored.message_id,
-                user_id=user.id,
-                channel="telegram",
-                recipient=f"80{n}",
-                bodies=[{"text": "x"}],
-            )
+    await queue_chats(database, [f"80{n}" for n in range(5)], [{"text": "x"}])
     platform = SlowPlatform()
     sender = OutboxSender(database, {"telegram": platform})
     assert await sender.drain() == 5  # all claimed; one token now, the next in a second
