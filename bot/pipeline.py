@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -165,20 +166,19 @@ class Pipeline:
         understood = with_staff_preference(await self.understand(text, nlu=not with_person))
         try:
             with stage("answer"):
+                answer = partial(
+                    self._answer,
+                    user.id,
+                    message.id,
+                    text,
+                    understood,
+                    incoming.channel,
+                    dedupe is not None,
+                )
                 try:
-                    return await self._answer(
-                        user.id, message.id, text, understood, incoming.channel, dedupe is not None
-                    )
+                    return await answer()
                 except SeatGone:  # the promised seat went to someone else: answer again
-                    return await self._answer(
-                        user.id,
-                        message.id,
-                        text,
-                        understood,
-                        incoming.channel,
-                        dedupe is not None,
-                        defer_seats=False,
-                    )
+                    return await answer(defer_seats=False)
         except Exception as exc:
             if is_outage(exc):  # stored but not answered: its redelivery is answered
                 raise DatabaseUnavailable(str(exc)) from exc
@@ -301,7 +301,6 @@ class Pipeline:
                 language=detection.language if detection else None,
                 payload=understood.payload,
             )
-            await session.flush()
             await seats.settle(session)  # last: raises SeatGone, and all of this rolls back
         return stored
 

@@ -85,6 +85,8 @@ async def settle(session: AsyncSession) -> None:
     """Takes the promised seats (call it last before the commit); raises SeatGone when one
     is no longer free, and the transaction must be rolled back."""
     promised: list[tuple[int, dt.datetime]] = session.info.pop(_PROMISED, [])
+    if promised:
+        await session.flush()  # every other write first: the seat's row is locked last
     for session_id, now in promised:
         if not await take_opp_seat(session, session_id, now):
             raise SeatGone(f"OPP session {session_id} filled before the commit")
