@@ -149,15 +149,14 @@ def earlier_rows(earlier: dict[str, Any], measured: set[str]) -> list[str]:
 def cv_lines(
     cv: dict[str, list[tuple[Training, Scores]]],
     k: int,
-    unbiased: Sequence[tuple[Example, Parse]],
-    n_training: int,
-    earlier: dict[str, Any],
+    record: dict[str, Any],
+    fresh_biases: bool,
 ) -> list[str]:
-    """The report's cross-validation and protection-bias sections (rows not re-run this time
-    come from the record, dated)."""
+    """The report's cross-validation and protection-bias sections: `cv` measured now, the
+    rest of `record` (configurations not re-run, the bias table unless `fresh_biases`) dated."""
     lines: list[str] = []
     cv = {name: runs for name, runs in cv.items() if runs}
-    if cv or earlier:
+    if cv or record:
         lines += [
             "",
             f"## Cross-validation, {k} stratified folds of the training data, same folds",
@@ -181,14 +180,16 @@ def cv_lines(
             lines.append(
                 _cv_row(name, mean.accuracy, mean.macro_f1, mean.protection_recall, seconds)
             )
-        lines += earlier_rows(earlier, set(cv))
+        lines += earlier_rows(record, set(cv))
         if cv:
             lines += ["", "Where the training time goes (first fold):", ""]
             lines += [f"- {name}: {times(runs[0][0])}" for name, runs in cv.items()]
-    biases = bias_record(unbiased, n_training) if unbiased else earlier.get(BIAS_KEY)
+    biases = record.get(BIAS_KEY)
     if biases:
         measured = (
-            "" if unbiased else f" (measured {biases['date']} on {biases['examples']} examples)"
+            ""
+            if fresh_biases
+            else f" (measured {biases['date']} on {biases['examples']} examples)"
         )
         lines += [
             "",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nlu.client import THRESHOLD, Parse
+from nlu.client import THRESHOLD
 from nlu.eval_cv import BIAS_KEY, bias_record, cross_validate, cv_lines, cv_record
 from nlu.eval_cv import times as _times
 from nlu.eval_run import Training, parse_batch, train
@@ -192,8 +192,8 @@ def write_report(
     cv: dict[str, list[tuple[Training, Scores]]],
     k: int,
     out: Path,
-    unbiased: Sequence[tuple[Example, Parse]] = (),
-    earlier: dict[str, Any] | None = None,
+    record: dict[str, Any] | None = None,
+    fresh_biases: bool = False,
 ) -> Path:
     s = held.scores
     lines = [
@@ -233,7 +233,7 @@ def write_report(
                 for (gold, got), n in fresh.scores.confusions.most_common(12)
             ),
         ]
-    lines += cv_lines(cv, k, unbiased, n_training, earlier or {})
+    lines += cv_lines(cv, k, record or {}, fresh_biases)
     lines += [
         "",
         "## Held-out misses",
@@ -278,10 +278,11 @@ def run(
         path.write_text(json.dumps(baseline(held), indent=2) + "\n", encoding="utf-8")
     n_training = len(training_examples(root))
     record_path = root / "nlu" / "cv_record.json"
-    earlier = json.loads(record_path.read_text("utf-8")) if record_path.exists() else {}
-    if with_cv:
-        record = earlier | cv_record(cv, n_training)
+    record = json.loads(record_path.read_text("utf-8")) if record_path.exists() else {}
+    if with_cv:  # the bias table is computed once, here, and read back by the report
+        record |= cv_record(cv, n_training)
         if unbiased:
             record[BIAS_KEY] = bias_record(unbiased, n_training)
         record_path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return write_report(held, n_training, cv, k, root / "reports" / "nlu.md", unbiased, earlier)
+    out = root / "reports" / "nlu.md"
+    return write_report(held, n_training, cv, k, out, record, fresh_biases=bool(unbiased))
