@@ -19,12 +19,17 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 
 
-def create_app(settings: Settings, *, wait_for_nlu: bool = True) -> FastAPI:
-    """The FastAPI app; services start with it and stop with it."""
+def create_app(
+    settings: Settings, *, wait_for_nlu: bool = True, prepared: bool = False
+) -> FastAPI:
+    """The FastAPI app; services start with it and stop with it (`prepared`: the database is
+    already migrated, as the parent of GATEWAY_WORKERS does)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = await services.start(settings, wait_for_nlu=wait_for_nlu)
+        app.state.services = await services.start(
+            settings, wait_for_nlu=wait_for_nlu, prepared=prepared
+        )
         log.info("LTSA Assistant ready: chat at http://%s:%s/", settings.host, settings.port)
         try:
             yield

@@ -10,11 +10,13 @@
 `with stage("nlu"):` times a block into the histogram and into the running request's
 timings; with LTSA_SERVER_TIMING on, responses carry them as a `Server-Timing` header
 (`nlu;dur=12.1, total;dur=14.0`), which the benchmark reads to split NLU from the rest.
-With several worker processes each counts its own requests (no multiprocess mode).
+With several worker processes (GATEWAY_WORKERS, `bot.workers`) the counters of all of them are
+added up: Prometheus multiprocess mode, files in PROMETHEUS_MULTIPROC_DIR.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +24,15 @@ from contextvars import ContextVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,8 +49,19 @@ LATENCY = Histogram(
 STAGES = Histogram(
     "ltsa_stage_seconds", "time in one stage of the message pipeline", ["stage"], buckets=BUCKETS
 )
-NLU_CACHE = Gauge("ltsa_nlu_cache_lookups", "parse cache lookups since start", ["result"])
-OUTBOX = Gauge("ltsa_outbox_rows", "outbox rows not yet sent", ["channel", "status"])
+# with several workers: each worker's cache adds up; the outbox depth is the latest count
+NLU_CACHE = Gauge(
+    "ltsa_nlu_cache_lookups",
+    "parse cache lookups since start",
+    ["result"],
+    multiprocess_mode="livesum",
+)
+OUTBOX = Gauge(
+    "ltsa_outbox_rows",
+    "outbox rows not yet sent",
+    ["channel", "status"],
+    multiprocess_mode="mostrecent",
+)
 
 _timings: ContextVar[dict[str, float] | None] = ContextVar("ltsa_timings", default=None)
 
@@ -127,4 +148,8 @@ async def metrics(request: Request) -> Response:
             OUTBOX.labels(channel, status).set(count)
     NLU_CACHE.labels("hit").set(services.nlu.cache_hits)
     NLU_CACHE.labels("miss").set(services.nlu.cache_misses)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # every worker's metrics, added up
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

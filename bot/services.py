@@ -64,13 +64,11 @@ class Services:
         await self.db.dispose()
 
 
-async def start(settings: Settings, *, wait_for_nlu: bool = True) -> Services:
-    """Loads content, migrates the database, starts (or finds) Rasa, builds the pipeline."""
-    content = load_content(ROOT / "content")
-    crypto.configure(settings.secret_key)  # message texts and case notes are encrypted at rest
-    db = Database(settings.database_url, ROOT, pool_size=settings.db_pool_size)
+async def prepare_database(settings: Settings, db: Database, content: Content) -> None:
+    """Migrates the database and syncs the bookable LTSAs, desks and hours from content (once
+    per start: with GATEWAY_WORKERS, the parent does it before the workers start)."""
     await db.migrate()
-    async with db.transaction() as session:  # bookable LTSAs, desks and hours from content
+    async with db.transaction() as session:
         await sync_directory(
             session,
             content,
@@ -78,42 +76,79 @@ async def start(settings: Settings, *, wait_for_nlu: bool = True) -> Services:
             slot_capacity=settings.slot_capacity,
             demo=settings.demo_data,
         )
-    supervisors: list[RasaSupervisor] = []
-    if settings.rasa_managed:
-        model, how = ensure_model(settings.models_dir, settings.cache_dir, ROOT)
-        log.info("NLU model %s (%s)", model.name, how)
-        token = secrets.token_urlsafe(24)
-        for i in range(max(1, settings.rasa_processes)):
-            name = "rasa" if i == 0 else f"rasa-{i + 1}"
-            log_dir = settings.var_dir / "log"
-            supervisors.append(
-                RasaSupervisor(
-                    model, ROOT, settings.rasa_port + i, log_dir, token=token, name=name
-                )
-            )
-            await supervisors[-1].start()
-        urls = [s.url for s in supervisors]
-    else:  # RASA_URL: one server, or several separated by commas
-        urls, token = settings.rasa_url.split(","), settings.rasa_token
-    nlu = RasaClient(
-        urls[0].strip(),
-        token,
-        Gazetteer.load(),
-        timeout=settings.nlu_timeout,
-        extra_urls=tuple(u.strip() for u in urls[1:]),
-        cache_seconds=settings.nlu_cache_seconds,
-        cache_size=settings.nlu_cache_size,
-    )
-    supervisor = supervisors[0] if supervisors else None
-    if wait_for_nlu and supervisor is not None:
-        ready = [await s.wait_ready(settings.rasa_start_timeout) for s in supervisors]
-        if all(ready):
+
+
+@dataclass
+class RasaServers:
+    """The Rasa servers the service parses with: started here, or found at RASA_URL."""
+
+    urls: list[str]
+    token: str
+    supervisors: list[RasaSupervisor] = field(default_factory=list)
+
+    async def wait_ready(self, within: float) -> None:
+        if not self.supervisors:
+            return
+        if all([await s.wait_ready(within) for s in self.supervisors]):
             log.info("Rasa is ready")
         else:
             log.warning(
                 "Rasa did not answer within %.0f s; answering with buttons only until it does",
-                settings.rasa_start_timeout,
+                within,
             )
+
+    async def stop(self) -> None:
+        for supervisor in self.supervisors:
+            await supervisor.stop()
+
+
+async def start_rasa(settings: Settings) -> RasaServers:
+    """Starts RASA_PROCESSES Rasa servers with the current model (trained if missing), or
+    takes the servers at RASA_URL."""
+    if not settings.rasa_managed:  # RASA_URL: one server, or several separated by commas
+        urls = [u.strip() for u in settings.rasa_url.split(",")]
+        return RasaServers(urls, settings.rasa_token)
+    model, how = ensure_model(settings.models_dir, settings.cache_dir, ROOT)
+    log.info("NLU model %s (%s)", model.name, how)
+    servers = RasaServers([], secrets.token_urlsafe(24))
+    for i in range(max(1, settings.rasa_processes)):
+        name = "rasa" if i == 0 else f"rasa-{i + 1}"
+        supervisor = RasaSupervisor(
+            model,
+            ROOT,
+            settings.rasa_port + i,
+            settings.var_dir / "log",
+            token=servers.token,
+            name=name,
+        )
+        servers.supervisors.append(supervisor)
+        await supervisor.start()
+        servers.urls.append(supervisor.url)
+    return servers
+
+
+async def start(
+    settings: Settings, *, wait_for_nlu: bool = True, prepared: bool = False
+) -> Services:
+    """Loads content, migrates the database (unless `prepared`), starts (or finds) Rasa,
+    builds the pipeline."""
+    content = load_content(ROOT / "content")
+    crypto.configure(settings.secret_key)  # message texts and case notes are encrypted at rest
+    db = Database(settings.database_url, ROOT, pool_size=settings.db_pool_size)
+    if not prepared:
+        await prepare_database(settings, db, content)
+    rasa = await start_rasa(settings)
+    nlu = RasaClient(
+        rasa.urls[0],
+        rasa.token,
+        Gazetteer.load(),
+        timeout=settings.nlu_timeout,
+        extra_urls=tuple(rasa.urls[1:]),
+        cache_seconds=settings.nlu_cache_seconds,
+        cache_size=settings.nlu_cache_size,
+    )
+    if wait_for_nlu:
+        await rasa.wait_ready(settings.rasa_start_timeout)
     renderer = Renderer(content)
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     calendar = CalendarLinks(settings.secret_key, public_url)
@@ -152,11 +187,11 @@ async def start(settings: Settings, *, wait_for_nlu: bool = True) -> Services:
         renderer,
         nlu,
         pipeline,
-        supervisor,
+        rasa.supervisors[0] if rasa.supervisors else None,
         delivery=delivery,
         channels=channels,
         scheduler=scheduler,
         casework=cases,
-        more_supervisors=supervisors[1:],
+        more_supervisors=rasa.supervisors[1:],
         broadcasts=broadcasts,
     )

@@ -64,6 +64,14 @@ class Settings:
             "RASA_PROCESSES",
         ),
     )
+    gateway_workers: int = field(
+        default=1,
+        metadata=_meta(
+            "gateway processes answering HTTP on the one port (PostgreSQL only: with SQLite "
+            "the gateway keeps one); each has DATABASE_POOL_SIZE connections",
+            "GATEWAY_WORKERS",
+        ),
+    )
     nlu_cache_seconds: float = field(
         default=600.0,
         metadata=_meta(

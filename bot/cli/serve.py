@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 import uvicorn
 
+from bot import workers
 from bot.app import create_app
 from bot.settings import load_settings
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: Any) -> None:
@@ -27,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
     if args.telegram_polling:
         overrides["telegram_polling"] = True
     settings = load_settings(None, **overrides)
+    if settings.gateway_workers > 1:
+        if settings.database_url.startswith("postgresql"):
+            return workers.serve(settings)
+        log.warning("GATEWAY_WORKERS needs PostgreSQL; with SQLite the gateway keeps one")
     app = create_app(settings)
     uvicorn.run(
         app,
