@@ -43,6 +43,11 @@ class Gateway:
         """The Rasa servers it started."""
         return [p for p in children(self.pid) if "rasa" in command_of(p)]
 
+    def worker_pids(self) -> list[int]:
+        """Its worker processes (GATEWAY_WORKERS > 1); the gateway itself otherwise."""
+        spawned = [p for p in children(self.pid) if "spawn_main" in command_of(p)]
+        return spawned or [self.pid]
+
     def metrics(self) -> dict[str, float]:
         """`GET /metrics` as {"name{labels}": value}."""
         text = httpx.get(f"{self.url}/metrics", timeout=10).text

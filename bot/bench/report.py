@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.bench.latency import Result
 from bot.bench.suite import Results
 
 # The targets of the issue (2 cores, PostgreSQL).
@@ -21,10 +20,6 @@ def _mark(ok: bool) -> str:
 
 def _ms(values: tuple[float, float, float]) -> str:
     return " / ".join(f"{v:.1f}" for v in values)
-
-
-def _find(results: Results, name: str) -> Result | None:
-    return next((r for r in [*results.scenarios, *results.multi] if r.name == name), None)
 
 
 def targets(results: Results) -> list[tuple[str, str, str, str]]:
@@ -60,16 +55,16 @@ def targets(results: Results) -> list[tuple[str, str, str, str]]:
                     _mark(r.per_s >= TEXTS_PER_S),
                 )
             )
-    buttons = _find(results, "buttons x100")
-    if buttons is not None:
-        rows.append(
-            (
-                "button presses/s, buttons x100",
-                "≥ 1,000/s",
-                f"{buttons.per_s:.0f}/s",
-                _mark(buttons.per_s >= BUTTONS_PER_S),
+    for r in [*results.scenarios, *results.multi]:
+        if r.kind == "button" and r.concurrency == 100:
+            rows.append(
+                (
+                    f"button presses/s, {r.name}",
+                    "≥ 1,000/s",
+                    f"{r.per_s:.0f}/s",
+                    _mark(r.per_s >= BUTTONS_PER_S),
+                )
             )
-        )
     b = results.broadcast
     if b:
         for platform in ("telegram", "whatsapp"):

@@ -2,7 +2,8 @@
 
 gateway      ltsa serve (uvicorn + Rasa) on a fresh PostgreSQL database: texts at 1, 20
              and 100 conversations, buttons at 20 and 100, repeated texts, memory;
-             profiled with py-spy; then again with RASA_PROCESSES and no parse cache
+             profiled with py-spy; then again with RASA_PROCESSES, GATEWAY_WORKERS=2 and
+             no parse cache: texts and buttons at 100
 booking      the booking race (bot.bench.booking_race): 500 at once, and 50 in flight
 broadcast    the other developers' broadcast benchmark (bot.bench.broadcast), if present
 cold start   `make run` to a healthy service, with the model and without (trains; skipped
@@ -28,6 +29,7 @@ from bot.bench.machine import Machine, describe, rss_mb
 from bot.bench.profile import Profile, record, summarise
 
 log = logging.getLogger(__name__)
+WORKERS = 2  # GATEWAY_WORKERS of the second gateway: one per core
 
 
 @dataclass
@@ -52,12 +54,13 @@ class Results:
 def _profiled(
     gateway: Gateway, work: Path, name: str, seconds: int, scenario: Callable[[], Any]
 ) -> Profile | None:
-    """Runs `scenario` while py-spy samples the gateway for `seconds`."""
+    """Runs `scenario` while py-spy samples the gateway (its first worker) for `seconds`."""
     out = work / f"profile-{name}.txt"
     done: list[Path | None] = []
+    pid = gateway.worker_pids()[0]
 
     async def both() -> None:
-        spy = asyncio.create_task(asyncio.to_thread(record, gateway.pid, seconds, out))
+        spy = asyncio.create_task(asyncio.to_thread(record, pid, seconds, out))
         await asyncio.sleep(1.0)  # py-spy attached
         await asyncio.to_thread(scenario)
         done.append(await spy)
@@ -100,20 +103,29 @@ def gateway_runs(results: Results, url: str, work: Path, rasa_processes: int) ->
         if profile is not None:
             results.profiles["buttons x100"] = profile
     results.rasa_processes = rasa_processes
-    env = {"RASA_PROCESSES": str(rasa_processes), "NLU_CACHE_SECONDS": "0"}
+    env = {
+        "RASA_PROCESSES": str(rasa_processes),
+        "NLU_CACHE_SECONDS": "0",
+        "GATEWAY_WORKERS": str(WORKERS),
+    }
     with running_gateway(url, work / "multi", env) as gw:
-        for processes in (rasa_processes,):
-            messages = latency.texts_for(texts, 0, 100, 6)
-            result = latency.run(gw, f"text x100, {processes} Rasa", "text", messages, "m100")
-            results.multi.append(result)
+        name = f"{rasa_processes} Rasa, {WORKERS} workers"
+        messages = latency.texts_for(texts, 0, 100, 6)
+        results.multi.append(latency.run(gw, f"text x100, {name}", "text", messages, "m100"))
+        buttons = latency.buttons_for(100, 20)
+        results.multi.append(
+            latency.run(gw, f"buttons x100, {WORKERS} workers", "button", buttons, "mb100")
+        )
         for i, pid in enumerate(gw.rasa_pids()):
             results.memory[f"Rasa {i + 1} of {rasa_processes}"] = rss_mb(pid)
+        for i, pid in enumerate(gw.worker_pids()):
+            results.memory[f"gateway worker {i + 1} of {WORKERS}"] = rss_mb(pid)
         messages = latency.texts_for(texts, 600, 100, 6)
         profile = _profiled(
             gw, work, "texts", 8, lambda: latency.run(gw, "profile", "text", messages, "pt")
         )
         if profile is not None:
-            results.profiles[f"texts x100 (no cache, {rasa_processes} Rasa)"] = profile
+            results.profiles[f"texts x100 (no cache, {name}; one worker sampled)"] = profile
     log.info("memory: %s", results.memory)
 
 
