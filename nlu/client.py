@@ -52,6 +52,9 @@ class Parse:
     ranking: tuple[tuple[str, float], ...] = ()
     entities: tuple[ParsedEntity, ...] = ()
     source: str = "rasa"  # rasa | rule | lexicon
+    # the alarm detector's second opinion (nlu/components/alarm.py): the likeliest of
+    # emergency/report_* and the probability that the text is one of them
+    alarm: tuple[str, float] | None = None
 
     @property
     def top(self) -> str:
@@ -112,7 +115,19 @@ def to_parse(result: dict[str, Any], threshold: float, gazetteer: Gazetteer) -> 
         confidence=confidence,
         ranking=tuple(ranking[:10]),
         entities=tuple(gazetteer.normalise(text, raw)),
+        alarm=alarm_of(result),
     )
+
+
+def alarm_of(result: dict[str, Any]) -> tuple[str, float] | None:
+    """The alarm detector's (intent, score) from Rasa's JSON; None from a model without it."""
+    alarm = result.get("alarm")
+    if not isinstance(alarm, dict):
+        return None
+    try:
+        return str(alarm["intent"]), float(alarm["score"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 @dataclass

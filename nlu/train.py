@@ -47,6 +47,7 @@ def rasa_env(root: Path = ROOT) -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONWARNINGS": "ignore",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "PYTHONPATH": str(root),  # our own components (nlu.components) for config.yml
     }
 
 
@@ -83,6 +84,8 @@ def stage(
     (staging / "synonyms.yml").write_text(synonyms, encoding="utf-8")
     digest.update(synonyms.encode())
     digest.update((root / "nlu" / "rasa-env" / "requirements.lock").read_bytes())
+    for component in sorted((root / "nlu" / "components").glob("*.py")):
+        digest.update(component.name.encode() + b"\0" + component.read_bytes())
     return TrainingInput(staging, config, digest.hexdigest())
 
 

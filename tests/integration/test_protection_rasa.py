@@ -10,8 +10,11 @@ import httpx
 import pytest
 
 from bot.rasa_process import RasaSupervisor
+from nlu.client import RasaClient
 from nlu.evaluate import heldout_examples
+from nlu.gazetteer import Gazetteer
 from nlu.intents import PROTECTION
+from nlu.understand import ALARM_THRESHOLD
 from tests.conftest import ROOT, running_app, service_settings
 
 pytestmark = pytest.mark.rasa
@@ -45,3 +48,18 @@ async def test_every_held_out_protection_message_gets_the_safety_response_mid_bo
         if not any(mark in reply for mark in SAFETY_MARKS):
             missed.append((example.language, example.intent, example.text))
     assert missed == []
+
+
+async def test_the_model_gives_the_alarm_detectors_opinion_with_every_parse(
+    rasa_server: RasaSupervisor,
+) -> None:
+    """Written for this test, not taken from a held-out set."""
+    client = RasaClient(rasa_server.url, rasa_server.token, Gazetteer.load(), cache_seconds=0)
+    try:
+        report = await client.parse("gaji adik sy 6 bulan ga dibayar, paspornya dipegang agen")
+        calm = await client.parse("jadwal opp bulan depan kapan ya")
+    finally:
+        await client.close()
+    assert report.alarm is not None and calm.alarm is not None
+    assert report.alarm[0] == "report_exploitation" and report.alarm[1] >= ALARM_THRESHOLD
+    assert calm.alarm[1] < ALARM_THRESHOLD

@@ -66,3 +66,22 @@ def test_an_empty_result_is_a_fallback(gazetteer: Gazetteer) -> None:
     parse = to_parse({"text": "x"}, threshold=0.45, gazetteer=gazetteer)
     assert parse.intent == FALLBACK_INTENT
     assert parse.confidence == 0.0
+
+
+@pytest.mark.parametrize(
+    ("alarm", "read"),
+    [
+        ({"intent": "report_exploitation", "score": 0.83}, ("report_exploitation", 0.83)),
+        (None, None),  # a model trained without the alarm detector
+        ({"intent": "emergency"}, None),  # malformed: no opinion rather than a crash
+        ({"intent": "emergency", "score": "high"}, None),
+        ("emergency", None),
+    ],
+)
+def test_the_alarm_detectors_opinion_is_read_when_it_is_there(
+    gazetteer: Gazetteer, alarm: object, read: tuple[str, float] | None
+) -> None:
+    result = {"text": "gaji ga dibayar", "intent_ranking": [{"name": "greet", "confidence": 0.9}]}
+    if alarm is not None:
+        result["alarm"] = alarm
+    assert to_parse(result, threshold=0.45, gazetteer=gazetteer).alarm == read

@@ -115,3 +115,35 @@ def test_forced_labour_indicators_point_to_a_report(text: str, intent: str) -> N
 )
 def test_questions_about_passports_and_wages_are_not_reports(text: str) -> None:
     assert indicator_match(text) is None
+
+
+def test_the_alarm_detector_promotes_its_alarm_from_the_threshold_on() -> None:
+    ranking = (("seek_counseling", 0.7), ("faq/complaint_channels", 0.2))
+    text = "bapak saya kerja di kapal, katanya ga pernah dikasih istirahat"
+    at = Parse(text, "seek_counseling", 0.7, ranking, alarm=("report_exploitation", 0.6))
+    caught = with_safety_net(text, at, alarm_threshold=0.6)
+    assert (caught.intent, caught.source) == ("report_exploitation", "detector")
+    assert caught.ranking[:2] == (("report_exploitation", 1.0), ("seek_counseling", 0.7))
+    below = with_safety_net(text, at, alarm_threshold=0.61)
+    assert below.intent == "seek_counseling"  # a protection intent the model chose is kept
+
+
+def test_the_models_own_alarm_and_the_lexicon_come_before_the_detector() -> None:
+    violence = Parse(
+        "majikan mukul adik sy",
+        "report_violence",
+        0.8,
+        (("report_violence", 0.8),),
+        alarm=("report_exploitation", 0.9),
+    )
+    assert with_safety_net(violence.text, violence) is violence
+    danger = Parse(
+        "tolong saya disekap majikan",
+        "faq/passport",
+        0.6,
+        (("faq/passport", 0.6),),
+        alarm=("report_trafficking", 0.9),
+    )
+    assert with_safety_net(danger.text, danger).intent == "emergency"
+    calm = Parse("halo min", "greet", 0.9, (("greet", 0.9),), alarm=("emergency", 0.1))
+    assert with_safety_net(calm.text, calm) is calm
