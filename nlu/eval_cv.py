@@ -20,9 +20,9 @@ from nlu.evaluate import (
     stratified_folds,
     training_examples,
 )
-from nlu.understand import PROTECTION_BIAS, with_safety_net
+from nlu.understand import ALARM_THRESHOLD, OFF, PROTECTION_BIAS, with_safety_net
 
-NO_BIAS = 2.0  # above any confidence: the model's own first choice
+NO_BIAS = OFF  # above any confidence: the model's own first choice
 
 
 def cross_validate(
@@ -44,7 +44,9 @@ def cross_validate(
             if number >= (limits or {}).get(name, k):
                 continue
             training = train(train_set, config, work, f"cv-{name}-{number}")
-            raw = parse_batch(training.model, [e.text for e in test_set], THRESHOLD, NO_BIAS)
+            raw = parse_batch(
+                training.model, [e.text for e in test_set], THRESHOLD, NO_BIAS, NO_BIAS
+            )
             parses = [with_safety_net(e.text, p) for e, p in zip(test_set, raw, strict=True)]
             results[name].append((training, score(test_set, parses)))
             if name == first:
@@ -54,31 +56,48 @@ def cross_validate(
 
 
 BIASES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, NO_BIAS)
+ALARM_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, NO_BIAS)
 
 
 def bias_rows(pairs: Sequence[tuple[Example, Parse]]) -> list[list[float]]:
-    """[bias, accuracy, protection recall, false alarms] for each bias on the out-of-fold
-    predictions (NO_BIAS for none)."""
+    """[bias, alarm threshold, accuracy, protection recall, false alarms] for each pair of
+    protection bias and alarm-detector threshold on the out-of-fold predictions (NO_BIAS for
+    none)."""
     examples = [e for e, _ in pairs]
     rows = []
     for bias in BIASES:
-        scores = score(examples, [with_safety_net(e.text, p, bias) for e, p in pairs])
-        total = sum(scores.n.values())
-        accuracy = sum(scores.accuracy[lang] * n for lang, n in scores.n.items()) / total
-        rows.append([bias, accuracy, scores.protection_recall, scores.false_alarms])
+        for threshold in ALARM_THRESHOLDS:
+            parses = [with_safety_net(e.text, p, bias, threshold) for e, p in pairs]
+            scores = score(examples, parses)
+            total = sum(scores.n.values())
+            accuracy = sum(scores.accuracy[lang] * n for lang, n in scores.n.items()) / total
+            rows.append([bias, threshold, accuracy, scores.protection_recall, scores.false_alarms])
     return rows
 
 
+def _label(value: float, used: float) -> str:
+    return ("none" if value == NO_BIAS else f"{value:.2f}") + (" (used)" if value == used else "")
+
+
 def bias_table(rows: Sequence[Sequence[float]]) -> list[str]:
-    """Report lines: what each protection bias does to the out-of-fold predictions."""
-    lines = [
-        "| protection bias | accuracy (all) | protection recall | false alarms |",
-        "|---|---|---|---|",
-    ]
-    for bias, accuracy, recall, alarms in rows:
-        label = "none" if bias == NO_BIAS else f"{bias:.2f}"
-        mark = " (used)" if bias == PROTECTION_BIAS else ""
-        lines.append(f"| {label}{mark} | {accuracy:.3f} | {recall:.3f} | {alarms:.3f} |")
+    """Report lines: what each protection bias does at the alarm threshold in use, and what
+    each alarm threshold does at the bias in use, on the out-of-fold predictions."""
+    if rows and len(rows[0]) == 4:  # recorded before the alarm detector: bias only
+        rows = [[bias, NO_BIAS, *rest] for bias, *rest in rows]
+    head = "| accuracy (all) | protection recall | false alarms |"
+    lines = [f"| protection bias {head}", "|---|---|---|---|"]
+    for bias, threshold, accuracy, recall, alarms in rows:
+        if threshold == ALARM_THRESHOLD or len({r[1] for r in rows}) == 1:
+            label = _label(bias, PROTECTION_BIAS)
+            lines.append(f"| {label} | {accuracy:.3f} | {recall:.3f} | {alarms:.3f} |")
+    thresholds = [r for r in rows if r[0] == PROTECTION_BIAS]
+    if len(thresholds) > 1:
+        lines += ["", f"| alarm-detector threshold {head}", "|---|---|---|---|"]
+        for _, threshold, accuracy, recall, alarms in thresholds:
+            lines.append(
+                f"| {_label(threshold, ALARM_THRESHOLD)} | {accuracy:.3f} | {recall:.3f} "
+                f"| {alarms:.3f} |"
+            )
     return lines
 
 
@@ -196,7 +215,9 @@ def cv_lines(
             f"## Protection bias, chosen on the out-of-fold predictions of `config.yml`{measured}",
             "",
             "A protection intent the model gives at least this confidence wins over its first "
-            "choice (`nlu/understand.py`); the danger lexicon applies in every row.",
+            "choice; an emergency or report wins when the alarm detector "
+            "(`nlu/components/alarm.py`) gives it at least the threshold "
+            "(`nlu/understand.py`). The danger lexicon applies in every row.",
             "",
             *bias_table(biases["rows"]),
         ]

@@ -22,7 +22,7 @@ from nlu.evaluate import Example, rasa_training_yaml
 from nlu.gazetteer import Gazetteer
 from nlu.rules import rule_parse
 from nlu.train import ROOT, rasa_env
-from nlu.understand import PROTECTION_BIAS, with_safety_net
+from nlu.understand import ALARM_THRESHOLD, PROTECTION_BIAS, with_safety_net
 
 _STEP = re.compile(
     r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d).*?(Starting to train|Finished training) component '(\w+)'"
@@ -88,7 +88,11 @@ def train(examples: Sequence[Example], config: Path, work: Path, name: str) -> T
 
 
 def parse_batch(
-    model: Path, texts: Sequence[str], threshold: float, bias: float = PROTECTION_BIAS
+    model: Path,
+    texts: Sequence[str],
+    threshold: float,
+    bias: float = PROTECTION_BIAS,
+    alarm_threshold: float = ALARM_THRESHOLD,
 ) -> list[Parse]:
     """Our NLU's reading of each text with a model file: rules, the model, the danger net."""
     lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
@@ -107,6 +111,8 @@ def parse_batch(
         raise RuntimeError(f"parsed {len(raw)} of {len(texts)} texts:\n{result.stderr[-2000:]}")
     gazetteer = Gazetteer.load()
     return [
-        with_safety_net(text, rule_parse(text) or to_parse(item, threshold, gazetteer), bias)
+        with_safety_net(
+            text, rule_parse(text) or to_parse(item, threshold, gazetteer), bias, alarm_threshold
+        )
         for text, item in zip(texts, raw, strict=True)
     ]

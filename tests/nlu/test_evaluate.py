@@ -87,3 +87,22 @@ def test_a_configuration_not_re_run_shows_its_last_dated_measurement() -> None:
     assert cells[1:5] == [f"{row['accuracy'][lang]:.3f}" for lang in ("id", "jv", "su", "mad")]
     assert cells[-1] == f"{row['seconds']} s"
     assert earlier_rows(record, measured=set(record)) == []
+
+
+def test_the_bias_table_shows_each_bias_at_the_threshold_used_and_each_threshold_at_the_bias_used() -> (
+    None
+):
+    from nlu.eval_cv import ALARM_THRESHOLDS, BIASES, _label, bias_table
+    from nlu.understand import ALARM_THRESHOLD, PROTECTION_BIAS
+
+    rows = [[b, t, 0.8, 0.9, 0.02] for b in BIASES for t in ALARM_THRESHOLDS]
+    lines = bias_table(rows)
+    biases, thresholds = "\n".join(lines).split("alarm-detector threshold")
+    assert biases.count("\n| ") == len(BIASES) + 1  # the header and one row per bias
+    assert thresholds.count("\n| ") == len(ALARM_THRESHOLDS)
+    assert f"| {_label(PROTECTION_BIAS, PROTECTION_BIAS)} |" in biases
+    assert f"| {_label(ALARM_THRESHOLD, ALARM_THRESHOLD)} |" in thresholds
+    assert biases.count("(used)") == thresholds.count("(used)") == 1
+    # a record written before the detector (bias, accuracy, recall, false alarms) still reads
+    old = bias_table([[b, 0.8, 0.9, 0.02] for b in BIASES])
+    assert len(old) == len(BIASES) + 2 and "alarm-detector" not in "\n".join(old)
