@@ -166,7 +166,6 @@ async def _run(settings: Settings) -> int:
         await services.prepare_database(settings, db, load_content(ROOT / "content"))
     finally:
         await db.dispose()
-    rasa = await services.start_rasa(settings)
     stopping = asyncio.Event()
     received: list[int] = []
     loop = asyncio.get_running_loop()
@@ -177,10 +176,15 @@ async def _run(settings: Settings) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
+    rasa = await services.start_rasa(settings)
     workers: Workers | None = None
     try:
-        await rasa.wait_ready(settings.rasa_start_timeout)
-        if stopping.is_set():
+        ready = asyncio.create_task(rasa.wait_ready(settings.rasa_start_timeout))
+        stop = asyncio.create_task(stopping.wait())
+        await asyncio.wait({ready, stop}, return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        stop.cancel()
+        if stopping.is_set():  # stopped while Rasa was loading
             return 0
         workers = Workers(settings, rasa.urls, rasa.token)
         for index in range(settings.gateway_workers):
