@@ -84,7 +84,10 @@ def run(gateway: Gateway, name: str, kind: str, messages: list[list[str]], prefi
     requests = raw["requests"]
     statuses: dict[str, int] = {}
     for _, status, _ in requests:
-        statuses[str(status)] = statuses.get(str(status), 0) + 1
+        if status != 0:
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+    for name, count in raw.get("errors", {}).items():  # no answer at all (status 0)
+        statuses[f"no answer ({name})"] = count
     good = [(s, st) for s, status, st in requests if status == 200]
     totals = [st.get("total", 0.0) for _, st in good]
     nlus = [st.get("nlu", 0.0) for _, st in good]

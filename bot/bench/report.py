@@ -22,6 +22,17 @@ def _ms(values: tuple[float, float, float]) -> str:
     return " / ".join(f"{v:.1f}" for v in values)
 
 
+def _not_ok(results: Results) -> list[str]:
+    """A line per scenario with requests that were not answered 200, and how they ended."""
+    lines = []
+    for r in [*results.scenarios, *results.multi]:
+        other = {k: n for k, n in r.statuses.items() if k != "200"}
+        if other:
+            ends = ", ".join(f"{n} × {k}" for k, n in sorted(other.items()))
+            lines.append(f"- {r.name}: {ends}")
+    return ["Requests not answered with 200:", "", *lines, ""] if lines else []
+
+
 def targets(results: Results) -> list[tuple[str, str, str, str]]:
     """(measure, target, measured, ✓/✗) rows."""
     rows: list[tuple[str, str, str, str]] = []
@@ -181,6 +192,7 @@ def render(results: Results, finding: str) -> str:
             ],
         ),
         "",
+        *_not_ok(results),
         f"Gateway start to healthy (Rasa loading its model): {results.gateway_ready_s} s.",
         "",
         "## Memory (RSS after the load, MB; peak in brackets)",
