@@ -137,8 +137,7 @@ class Workers:
                 process.join(STOP_GRACE_S / 3)
             alive = [p for p in alive if p.exitcode is None]
         for process in alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid or 0, signal.SIGTERM)
+            process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
         for process in alive:
             process.join(STOP_GRACE_S)
             if process.exitcode is None:
