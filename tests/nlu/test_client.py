@@ -85,3 +85,25 @@ def test_the_alarm_detectors_opinion_is_read_when_it_is_there(
     if alarm is not None:
         result["alarm"] = alarm
     assert to_parse(result, threshold=0.45, gazetteer=gazetteer).alarm == read
+
+
+def test_the_tfidf_ranking_is_mixed_in_with_rasa_weight() -> None:
+    """A model with the TF-IDF classifier: each intent gets weight × Rasa's confidence plus
+    the rest × the classifier's; an intent only the classifier ranks still appears."""
+    rasa = dict(combine_ranking(RECORDED, weight=1.0))
+    second = [
+        {"name": "faq/skck", "confidence": 0.7},
+        {"name": "faq/passport", "confidence": 0.2},
+        {"name": "legal_aid", "confidence": 0.1},
+    ]
+    mixed = combine_ranking({**RECORDED, "tfidf_ranking": second}, weight=0.4)
+    ranking = dict(mixed)
+    assert ranking["faq/skck"] == pytest.approx(0.4 * rasa.get("faq/skck", 0.0) + 0.6 * 0.7)
+    assert ranking["faq/passport"] == pytest.approx(0.4 * rasa["faq/passport"] + 0.6 * 0.2)
+    assert ranking["legal_aid"] == pytest.approx(0.4 * rasa.get("legal_aid", 0.0) + 0.6 * 0.1)
+    assert [p for _, p in mixed] == sorted((p for _, p in mixed), reverse=True)
+    assert sum(ranking.values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_without_the_tfidf_ranking_rasa_ranks_alone() -> None:
+    assert combine_ranking(RECORDED) == combine_ranking(RECORDED, weight=1.0)
