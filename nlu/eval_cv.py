@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from nlu.client import THRESHOLD, Parse
-from nlu.eval_run import Training, parse_batch, train
+from nlu.client import RASA_WEIGHT, THRESHOLD, Parse
+from nlu.eval_run import Training, parses_of, raw_batch, train
 from nlu.evaluate import (
     LANGUAGES,
     Example,
@@ -25,16 +25,19 @@ from nlu.understand import ALARM_THRESHOLD, OFF, PROTECTION_BIAS, with_safety_ne
 NO_BIAS = OFF  # above any confidence: the model's own first choice
 
 
+Raw = dict[str, Any]  # Rasa's JSON for one text
+
+
 def cross_validate(
     root: Path, configs: dict[str, Path], k: int, work: Path, limits: dict[str, int] | None = None
-) -> tuple[dict[str, list[tuple[Training, Scores]]], list[tuple[Example, Parse]]]:
+) -> tuple[dict[str, list[tuple[Training, Scores]]], list[tuple[Example, Raw]]]:
     """Per configuration, each fold's training and scores (a configuration in `limits` only on
-    that many first folds); and the first configuration's out-of-fold parses without the
-    protection bias (to choose the bias on)."""
+    that many first folds); and the first configuration's out-of-fold results as Rasa gave
+    them (to choose the protection bias and the mixing weight on)."""
     examples = training_examples(root)
     folds = stratified_folds(examples, k)
     results: dict[str, list[tuple[Training, Scores]]] = {name: [] for name in configs}
-    unbiased: list[tuple[Example, Parse]] = []
+    out_of_fold: list[tuple[Example, Raw]] = []
     first = next(iter(configs))
     for number, fold in enumerate(folds):
         held = set(fold)
@@ -44,15 +47,63 @@ def cross_validate(
             if number >= (limits or {}).get(name, k):
                 continue
             training = train(train_set, config, work, f"cv-{name}-{number}")
-            raw = parse_batch(
-                training.model, [e.text for e in test_set], THRESHOLD, NO_BIAS, NO_BIAS
-            )
-            parses = [with_safety_net(e.text, p) for e, p in zip(test_set, raw, strict=True)]
+            texts = [e.text for e in test_set]
+            raw = raw_batch(training.model, texts)
+            parses = parses_of(texts, raw, THRESHOLD)
             results[name].append((training, score(test_set, parses)))
             if name == first:
-                unbiased.extend(zip(test_set, raw, strict=True))
+                out_of_fold.extend(zip(test_set, raw, strict=True))
             training.model.unlink(missing_ok=True)
-    return results, unbiased
+    return results, out_of_fold
+
+
+def unbiased(out_of_fold: Sequence[tuple[Example, Raw]]) -> list[tuple[Example, Parse]]:
+    """The out-of-fold parses without the protection bias or the alarm detector (the bias
+    table applies them itself)."""
+    texts = [e.text for e, _ in out_of_fold]
+    parses = parses_of(texts, [r for _, r in out_of_fold], THRESHOLD, NO_BIAS, NO_BIAS)
+    return list(zip([e for e, _ in out_of_fold], parses, strict=True))
+
+
+WEIGHTS = (1.0, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.0)
+WEIGHT_KEY = "rasa weight"  # in the record: the mixing table
+
+
+def weight_record(out_of_fold: Sequence[tuple[Example, Raw]], n_training: int) -> dict[str, Any]:
+    """Per share of Rasa in the mixed ranking (1.0: Rasa alone, 0.0: the TF-IDF classifier
+    alone): accuracy per language, protection recall and false alarms, with the safety net
+    in use, on the out-of-fold results; dated, for the record."""
+    examples = [e for e, _ in out_of_fold]
+    texts = [e.text for e in examples]
+    raw = [r for _, r in out_of_fold]
+    rows = []
+    for weight in WEIGHTS:
+        scores = score(examples, parses_of(texts, raw, THRESHOLD, weight=weight))
+        accuracy = [round(scores.accuracy.get(lang, 0.0), 4) for lang in LANGUAGES]
+        recall, alarms = round(scores.protection_recall, 4), round(scores.false_alarms, 4)
+        rows.append([weight, *accuracy, recall, alarms])
+    return {"date": dt.date.today().isoformat(), "examples": n_training, "rows": rows}
+
+
+def weight_table(record: dict[str, Any]) -> list[str]:
+    """Report lines of the mixing table."""
+    langs = " | ".join(f"acc {lang}" for lang in LANGUAGES)
+    lines = [
+        "",
+        f"## Mixing Rasa with the TF-IDF classifier (out-of-fold, measured {record['date']} "
+        f"on {record['examples']} examples)",
+        "",
+        "The intent ranking is Rasa's share × Rasa's ranking + the rest × the ranking of "
+        "`nlu/components/intent_tfidf.py` (`RASA_WEIGHT` in `nlu/client.py`); the danger "
+        "lexicon and the alarm detector apply as in use.",
+        "",
+        f"| Rasa's share | {langs} | protection recall | false alarms |",
+        "|---|" + "---|" * (len(LANGUAGES) + 2),
+    ]
+    for weight, *values in record["rows"]:
+        label = f"{weight:.1f}" + (" (used)" if weight == RASA_WEIGHT else "")
+        lines.append(f"| {label} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+    return lines
 
 
 BIASES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, NO_BIAS)
@@ -161,7 +212,7 @@ def earlier_rows(earlier: dict[str, Any], measured: set[str]) -> list[str]:
             row["seconds"],
         )
         for name, row in earlier.items()
-        if name not in measured and name != BIAS_KEY
+        if name not in measured and name not in {BIAS_KEY, WEIGHT_KEY}
     ]
 
 
@@ -221,4 +272,6 @@ def cv_lines(
             "",
             *bias_table(biases["rows"]),
         ]
+    if WEIGHT_KEY in record:
+        lines += weight_table(record[WEIGHT_KEY])
     return lines

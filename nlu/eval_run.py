@@ -16,8 +16,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from nlu.client import Parse, to_parse
+from nlu.client import RASA_WEIGHT, Parse, to_parse
 from nlu.evaluate import Example, rasa_training_yaml
 from nlu.gazetteer import Gazetteer
 from nlu.rules import rule_parse
@@ -87,14 +88,8 @@ def train(examples: Sequence[Example], config: Path, work: Path, name: str) -> T
     )
 
 
-def parse_batch(
-    model: Path,
-    texts: Sequence[str],
-    threshold: float,
-    bias: float = PROTECTION_BIAS,
-    alarm_threshold: float = ALARM_THRESHOLD,
-) -> list[Parse]:
-    """Our NLU's reading of each text with a model file: rules, the model, the danger net."""
+def raw_batch(model: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """Rasa's own JSON for each text, parsed with a model file."""
     lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
     script = ROOT / "nlu" / "rasa-env" / "parse_batch.py"
     result = subprocess.run(  # noqa: S603
@@ -109,10 +104,37 @@ def parse_batch(
     raw = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     if len(raw) != len(texts):
         raise RuntimeError(f"parsed {len(raw)} of {len(texts)} texts:\n{result.stderr[-2000:]}")
+    return raw
+
+
+def parses_of(
+    texts: Sequence[str],
+    raw: Sequence[dict[str, Any]],
+    threshold: float,
+    bias: float = PROTECTION_BIAS,
+    alarm_threshold: float = ALARM_THRESHOLD,
+    weight: float = RASA_WEIGHT,
+) -> list[Parse]:
+    """Our NLU's reading of each text from Rasa's JSON: rules, the mixed ranking, the danger
+    net (`weight`: Rasa's share of the ranking)."""
     gazetteer = Gazetteer.load()
     return [
         with_safety_net(
-            text, rule_parse(text) or to_parse(item, threshold, gazetteer), bias, alarm_threshold
+            text,
+            rule_parse(text) or to_parse(item, threshold, gazetteer, weight),
+            bias,
+            alarm_threshold,
         )
         for text, item in zip(texts, raw, strict=True)
     ]
+
+
+def parse_batch(
+    model: Path,
+    texts: Sequence[str],
+    threshold: float,
+    bias: float = PROTECTION_BIAS,
+    alarm_threshold: float = ALARM_THRESHOLD,
+) -> list[Parse]:
+    """Our NLU's reading of each text with a model file: rules, the model, the danger net."""
+    return parses_of(texts, raw_batch(model, texts), threshold, bias, alarm_threshold)
