@@ -1,20 +1,27 @@
 """The path of one message: store it, understand it, let the flows decide, store and return the
 answer. Every channel calls `Pipeline.handle`; nothing else answers users.
 
-    store inbound (a redelivered platform message returns the answer given before)
-    understand: a button payload, or the NLU; the language (explicit choice wins)
-    in one transaction with the conversation locked:
-        flows.dispatch -> actions; apply them (state, language, LTSA, case); render; store replies
+    typed text:
+        store inbound (a redelivered platform message returns the answer given before),
+            while the NLU parses it
+        the language (explicit choice wins)
+        in one transaction with the conversation locked:
+            flows.dispatch -> actions; apply them (state, language, LTSA, case); render;
+            store replies; mark the message answered
+    a button press of someone known (no NLU, nothing to wait for between the two):
+        in one transaction with the conversation locked: store it as answered, then as above
+        (an answer that fails rolls it all back: the press is then stored on its own and
+        answered or apologised for, like typed text)
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +33,6 @@ from bot.booking.seats import SeatGone
 from bot.casework.hours import OfficeHours
 from bot.casework.rules import CaseRules
 from bot.channels.base import Button, Incoming, Outgoing
-from bot.community.apply import apply_community
 from bot.db import channel_queries as cq
 from bot.db import queries as q
 from bot.db.engine import Database
@@ -34,43 +40,22 @@ from bot.db.models import Conversation as ConversationRow
 from bot.db.models import Message as MessageRow
 from bot.db.models import User
 from bot.db.outage import DatabaseUnavailable, is_outage
-from bot.db.protection import apply_protection
+from bot.effects import apply_actions
 from bot.flowstore import ContentStore, TurnStore
 from bot.language import LanguageChoice, choose_language
 from bot.metrics import stage
 from bot.render import Renderer
 from bot.text import clean_text, nlu_text
-from flows import Conversation, Entity, Turn, dispatch, is_known_intent, parse_payload, payload
+from bot.understood import Understood, drop, pressed_button, with_staff_preference
+from flows import Conversation, Entity, Turn, dispatch, payload
 from flows.actions import (
-    Action,
     Ask,
-    CountMiss,
-    EndFlow,
-    Goto,
-    HandOff,
-    LogGap,
-    OpenFamilyCase,
     Option,
-    PinFailed,
-    QueueBroadcast,
-    RecordConsent,
-    RecordFeedback,
-    RecordReferral,
-    Relay,
-    RequestCoordinator,
-    ResetMisses,
-    ReturnToBot,
-    SetLanguage,
-    SetLtsa,
-    SetSlot,
-    Subscribe,
-    Unsubscribe,
 )
 from flows.menu import main_menu
 from nlu.client import NluUnavailable, Parse
 from nlu.danger import danger_match
-from nlu.langid import LanguageDetector
-from nlu.staff_request import female_staff_requested
+from nlu.langid import Detection, LanguageDetector
 
 log = logging.getLogger(__name__)
 
@@ -93,24 +78,6 @@ def _outgoing(message: MessageRow) -> Outgoing:
     """A stored outbound message as the channels see it."""
     buttons = tuple(Button(b["title"], b["payload"]) for b in message.buttons or ())
     return Outgoing(message.text, buttons, message.sender, message.id)
-
-
-@dataclass(frozen=True)
-class Understood:
-    turn: Turn
-    payload: str | None
-
-
-def with_staff_preference(understood: Understood) -> Understood:
-    """Typed text asking for a female case worker carries `staff_gender: female`; when the
-    NLU had nothing better (down, unsure, a plain request) it is a request for a person."""
-    turn = understood.turn
-    if turn.is_button or turn.intent is None or not female_staff_requested(turn.text):
-        return understood
-    entities = (*turn.entities, Entity("staff_gender", "female"))
-    if turn.intent in {"human_request", "nlu_fallback", "out_of_scope"}:
-        turn = replace(turn, intent="human_request", confidence=1.0, nlu_available=True)
-    return Understood(replace(turn, entities=entities), understood.payload)
 
 
 class Pipeline:
@@ -150,27 +117,47 @@ class Pipeline:
             if incoming.message_id
             else None
         )
+        pressed = pressed_button(text)
+        attachment = isinstance(incoming.metadata.get("attachment"), dict)
+        if pressed is not None and not attachment:
+            answered = await self._press(incoming, text, dedupe, pressed)
+            if answered is not None:
+                return answered
+        # typed text: Rasa parses while the message is stored (a case worker's chat, a
+        # redelivery or a file makes that parse moot: it is dropped)
+        early = (
+            None
+            if pressed is not None or attachment
+            else asyncio.create_task(self.understand(text))
+        )
         try:
             with stage("store"):
-                user, message, duplicate, previous, text, with_person = await self._store(
+                user, message, duplicate, previous, stored_text, with_person = await self._store(
                     incoming, text, dedupe
                 )
         except Exception as exc:  # not stored: no reply may pretend it was
+            drop(early)
             if is_outage(exc):
                 raise DatabaseUnavailable(str(exc)) from exc
             raise
         # stored but never answered (a crash before the answer): answered now
         if duplicate and (message.handled or previous):
+            drop(early)
             log.info("redelivered message %s answered from the store", message.id)
             return [_outgoing(m) for m in previous]
-        understood = with_staff_preference(await self.understand(text, nlu=not with_person))
+        if early is not None and not with_person and stored_text == text:
+            understood = await early
+        else:
+            drop(early)
+            understood = await self.understand(stored_text, nlu=not with_person)
+        understood = with_staff_preference(understood)
         try:
             with stage("answer"):
                 answer = partial(
                     self._answer,
                     user.id,
                     message.id,
-                    text,
+                    stored_text,
                     understood,
                     incoming.channel,
                     dedupe is not None,
@@ -184,6 +171,55 @@ class Pipeline:
                 raise DatabaseUnavailable(str(exc)) from exc
             log.exception("could not answer message %s", message.id)
             return await self._apologise(user.id, message.id, incoming.channel)
+
+    async def _press(
+        self, incoming: Incoming, text: str, dedupe: str | None, pressed: Understood
+    ) -> list[Outgoing] | None:
+        """A button press of someone the service knows, stored and answered in one
+        transaction (no NLU between the two); None when it takes the usual path (a first
+        contact, a redelivery not yet answered, an answer that failed: it is then stored on
+        its own and answered or apologised for there)."""
+        try:
+            with stage("answer"):
+                try:
+                    return await self._press_once(incoming, text, dedupe, pressed)
+                except SeatGone:
+                    return await self._press_once(
+                        incoming, text, dedupe, pressed, defer_seats=False
+                    )
+        except Exception as exc:  # rolled back: the press is stored apart and answered again
+            if is_outage(exc):
+                raise DatabaseUnavailable(str(exc)) from exc
+            log.exception("a button press failed in one transaction; stored on its own")
+            return None
+
+    async def _press_once(
+        self,
+        incoming: Incoming,
+        text: str,
+        dedupe: str | None,
+        pressed: Understood,
+        *,
+        defer_seats: bool = True,
+    ) -> list[Outgoing] | None:
+        turn = pressed.turn
+        answered = q.Answered(turn.intent, turn.confidence, None, pressed.payload)
+        async with self.db.transaction() as session:
+            if defer_seats:
+                seats.defer_seats(session)
+            state = await q.press_state(session, incoming.channel, incoming.user_id)
+            if state is None:
+                return None
+            user, conv = state
+            message, duplicate = await q.store_inbound(
+                session, user, incoming.channel, text, dedupe, answered
+            )
+            if duplicate:
+                previous = await q.replies_to(session, message.id)
+                return [_outgoing(m) for m in previous] if message.handled or previous else None
+            return await self._reply(
+                session, conv, user, message.id, text, pressed, incoming.channel, None
+            )
 
     async def _store(
         self, incoming: Incoming, text: str, dedupe: str | None
@@ -207,12 +243,9 @@ class Pipeline:
     async def understand(self, text: str, *, nlu: bool = True) -> Understood:
         """A Turn from a button payload or command, or from the NLU (degraded when it is down);
         `nlu=False`: typed text is not interpreted (a case worker reads it)."""
-        parsed = parse_payload(text)
-        if parsed is not None and is_known_intent(parsed[0]):
-            intent, params = parsed
-            return Understood(
-                Turn(text=text, intent=intent, confidence=1.0, payload=params), text.strip()
-            )
+        pressed = pressed_button(text)
+        if pressed is not None:
+            return pressed
         if not nlu:
             # a cry for help is still recognised (the lexicon is local and cheap): the worker's
             # case becomes urgent and the user gets the lines at once
@@ -261,102 +294,71 @@ class Pipeline:
             # a redelivery answered meanwhile (only a message with a platform id comes twice)
             if redeliverable and handled:
                 return [_outgoing(m) for m in await q.replies_to(session, message_id)]
-            if conv.flow and user.language:
-                # an answer inside a flow (a name, a village, a date) says nothing of the
-                # language the person wants: "Siti Aminah" must not switch it
-                detection = None
-            choice = choose_language(
-                user.language, user.language_source, detection, self.default_language
+            answered = q.Answered(
+                turn.intent,
+                turn.confidence,
+                detection.language if detection else None,
+                understood.payload,
             )
-            user.language, user.language_source = choice.language, choice.source
-            view = Conversation(
-                flow=conv.flow,
-                state=conv.state,
-                slots=dict(conv.slots),
-                ltsa=user.ltsa_slug,
-                misses=conv.misses,
-                mode=conv.mode,
+            return await self._reply(
+                session, conv, user, message_id, text, understood, channel, detection, answered
             )
-            now = self.clock()
-            store = TurnStore(self.store.content, session, user.id, now)
-            actions = await dispatch(turn, view, store)
-            # booking actions change seats here; their result picks what the user is told
-            context = Context(user, now, self.renderer, self.calendar, self.send)
-            actions, booked = await resolve(session, actions, context)
-            actions = await self.casework.resolve(session, actions, user, now)
-            extra = {**booked, **await self._apply(session, actions, user, conv, message_id, text)}
-            replies = self.renderer.render(actions, user.language or self.default_language, extra)
-            if conv.mode != "human":  # with a person the bot says nothing, not even this
-                replies += self._language_offer(choice, conv)
-            stored = await q.store_outbound(
-                session, user_id, channel, replies, reply_to=message_id, language=user.language
-            )
-            if self.outbox is not None:
-                await self.outbox.enqueue(session, user_id, stored)
-            await q.mark_handled(
-                session,
-                message_id,
-                intent=turn.intent,
-                confidence=turn.confidence,
-                language=detection.language if detection else None,
-                payload=understood.payload,
-            )
-            await seats.settle(session)  # last: raises SeatGone, and all of this rolls back
-        return stored
 
-    async def _apply(
+    async def _reply(
         self,
         session: AsyncSession,
-        actions: list[Action],
-        user: User,
         conv: ConversationRow,
+        user: User,
         message_id: int,
         text: str,
-    ) -> dict[str, Any]:
-        """Carries out the state-changing actions; returns parameters for rendering."""
-        extra: dict[str, Any] = {}
-        for action in actions:
-            match action:
-                case Goto(flow=flow, state=state):
-                    conv.flow, conv.state = flow, state
-                case EndFlow():
-                    conv.flow = conv.state = None
-                    conv.slots = {k: v for k, v in conv.slots.items() if k.startswith("_")}
-                case SetSlot(name=name, value=value):
-                    conv.slots = {**conv.slots, name: value}
-                case SetLanguage(language=language, explicit=explicit):
-                    user.language = language
-                    user.language_source = "explicit" if explicit else "detected"
-                case SetLtsa(slug=slug):
-                    user.ltsa_slug = slug
-                case CountMiss():
-                    conv.misses += 1
-                case ResetMisses():
-                    conv.misses = 0
-                case HandOff(reason=reason, priority=priority, kind=kind):
-                    case = await q.open_case(
-                        session,
-                        user,
-                        kind=kind,
-                        reason=reason,
-                        priority=priority,
-                        language=user.language,
-                    )
-                    extra["case_number"] = case.number
-                    await self.casework.case_opened(session, case, action, user, self.clock())
-                case Relay():
-                    await self.casework.relay(session, user, self.clock())
-                case ReturnToBot(outcome=outcome):
-                    await self.casework.user_left(session, user, conv, self.clock(), outcome)
-                case LogGap(reason=reason, nearest=nearest):
-                    await q.log_gap(session, message_id, text, reason, user.language, nearest)
-                case RecordFeedback(topic=topic, helpful=helpful):
-                    await q.record_feedback(session, user.id, topic, helpful, user.language)
-                case RecordConsent() | RecordReferral() | OpenFamilyCase() | PinFailed():
-                    extra.update(await apply_protection(session, action, user))
-                case Subscribe() | Unsubscribe() | RequestCoordinator() | QueueBroadcast():
-                    extra.update(await apply_community(session, action, user))
-        return extra
+        understood: Understood,
+        channel: str,
+        detection: Detection | None,
+        answered: q.Answered | None = None,
+    ) -> list[Outgoing]:
+        """Decides, stores and queues the answer to a stored message, in the caller's
+        transaction, with the conversation locked; `answered`: what to record on the message
+        (None: recorded when it was stored)."""
+        turn = understood.turn
+        if conv.flow and user.language:
+            # an answer inside a flow (a name, a village, a date) says nothing of the
+            # language the person wants: "Siti Aminah" must not switch it
+            detection = None
+        choice = choose_language(
+            user.language, user.language_source, detection, self.default_language
+        )
+        user.language, user.language_source = choice.language, choice.source
+        view = Conversation(
+            flow=conv.flow,
+            state=conv.state,
+            slots=dict(conv.slots),
+            ltsa=user.ltsa_slug,
+            misses=conv.misses,
+            mode=conv.mode,
+        )
+        now = self.clock()
+        store = TurnStore(self.store.content, session, user.id, now)
+        actions = await dispatch(turn, view, store)
+        # booking actions change seats here; their result picks what the user is told
+        context = Context(user, now, self.renderer, self.calendar, self.send)
+        actions, booked = await resolve(session, actions, context)
+        actions = await self.casework.resolve(session, actions, user, now)
+        applied = await apply_actions(
+            session, actions, user, conv, message_id, text, self.casework, self.clock()
+        )
+        extra = {**booked, **applied}
+        replies = self.renderer.render(actions, user.language or self.default_language, extra)
+        if conv.mode != "human":  # with a person the bot says nothing, not even this
+            replies += self._language_offer(choice, conv)
+        stored = await q.store_outbound(
+            session, user.id, channel, replies, reply_to=message_id, language=user.language
+        )
+        if self.outbox is not None:
+            await self.outbox.enqueue(session, user.id, stored)
+        if answered is not None:
+            await q.mark_handled(session, message_id, answered)
+        await seats.settle(session)  # last: raises SeatGone, and all of this rolls back
+        return stored
 
     def _language_offer(self, choice: LanguageChoice, conv: ConversationRow) -> list[Outgoing]:
         """Offers to switch to the language the user seems to write in (once per language)."""

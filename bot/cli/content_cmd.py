@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from bot.content_check import check_content
-from bot.db import queries as q
+from bot.db import feedback_queries as fq
 from bot.db.engine import Database
 from bot.settings import ROOT, load_settings
 
@@ -42,7 +42,7 @@ async def _gaps(days: int, limit: int) -> list[tuple[str, str, int, dt.datetime]
         await db.migrate()
         since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
         async with db.transaction() as session:
-            return await q.gap_counts(session, since, limit)
+            return await fq.gap_counts(session, since, limit)
     finally:
         await db.dispose()
 
@@ -63,7 +63,7 @@ async def _feedback() -> dict[str, tuple[int, int]]:
     try:
         await db.migrate()
         async with db.transaction() as session:
-            return await q.feedback_counts(session)
+            return await fq.feedback_counts(session)
     finally:
         await db.dispose()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -16,15 +17,17 @@ from bot.channels.base import Outgoing
 from bot.db.models import (
     Case,
     CaseEvent,
-    ContentGap,
     Conversation,
-    FaqFeedback,
     Message,
     User,
     utcnow,
 )
 
 DEDUPE_MAX = 200  # messages.dedupe_key
+# users.last_inbound_at is rewritten at most this often: a conversation of quick presses does
+# not update the user row on every message, and the WhatsApp window it measures (24 hours)
+# is at worst taken to close this much early, never late
+INBOUND_EVERY = timedelta(minutes=1)
 
 
 def _is_sqlite(session: AsyncSession) -> bool:
@@ -113,6 +116,23 @@ async def turn_state(
     return conv, user, await is_handled(session, message_id)
 
 
+async def press_state(
+    session: AsyncSession, channel: str, channel_user_id: str
+) -> tuple[User, Conversation] | None:
+    """The user of a channel identity and their conversation, locked, in one round trip; None
+    for someone without both yet."""
+    query = (
+        select(User, Conversation)
+        .join(Conversation, Conversation.user_id == User.id)
+        .where(User.channel == channel, User.channel_user_id == channel_user_id)
+        .execution_options(populate_existing=True)
+    )
+    if not _is_sqlite(session):  # SQLite: BEGIN IMMEDIATE already locks
+        query = query.with_for_update(of=Conversation)
+    row = (await session.execute(query)).one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
 def dedupe_key(channel: str, chat: str, platform_id: str) -> str:
     """The key a redelivered platform message is recognised by (hashed when too long)."""
     key = f"{channel}:{chat}:{platform_id}"
@@ -121,11 +141,28 @@ def dedupe_key(channel: str, chat: str, platform_id: str) -> str:
     return f"{channel}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
+@dataclass(frozen=True)
+class Answered:
+    """What is recorded of an inbound message once answered (`mark_handled`); given to
+    `store_inbound` when the answer is stored in the same transaction (a button press)."""
+
+    intent: str | None
+    confidence: float | None
+    language: str | None
+    payload: str | None
+
+
 async def store_inbound(
-    session: AsyncSession, user: User, channel: str, text: str, dedupe_key: str | None
+    session: AsyncSession,
+    user: User,
+    channel: str,
+    text: str,
+    dedupe_key: str | None,
+    answered: Answered | None = None,
 ) -> tuple[Message, bool]:
-    """Stores a user's message; (message, True) when this platform message was stored before."""
-    values = {
+    """Stores a user's message (as answered with `answered`, which the caller's transaction
+    then does); (message, True) when this platform message was stored before."""
+    values: dict[str, Any] = {
         "user_id": user.id,
         "direction": "in",
         "sender": "user",
@@ -134,6 +171,8 @@ async def store_inbound(
         "text": text,
         "created_at": utcnow(),
     }
+    if answered is not None:
+        values |= {"handled": True, **asdict(answered)}
     if dedupe_key is None:  # nothing unique to collide with
         message = Message(**values)
         session.add(message)
@@ -155,7 +194,9 @@ async def store_inbound(
                 raise RuntimeError("a redelivered message vanished while it was stored")
             return existing, True
         message = inserted
-    user.last_inbound_at = message.created_at  # opens WhatsApp's 24-hour window
+    last = user.last_inbound_at
+    if last is None or message.created_at - last >= INBOUND_EVERY:
+        user.last_inbound_at = message.created_at  # opens WhatsApp's 24-hour window
     await session.flush()
     return message, False
 
@@ -229,21 +270,9 @@ async def is_handled(session: AsyncSession, message_id: int) -> bool:
     return bool(handled)
 
 
-async def mark_handled(
-    session: AsyncSession,
-    message_id: int,
-    *,
-    intent: str | None,
-    confidence: float | None,
-    language: str | None,
-    payload: str | None,
-) -> None:
+async def mark_handled(session: AsyncSession, message_id: int, answered: Answered) -> None:
     await session.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .values(
-            handled=True, intent=intent, confidence=confidence, language=language, payload=payload
-        )
+        update(Message).where(Message.id == message_id).values(handled=True, **asdict(answered))
     )
 
 
@@ -326,71 +355,3 @@ async def count_messages(session: AsyncSession, user_id: int | None = None) -> i
     if user_id is not None:
         query = query.where(Message.user_id == user_id)
     return int(await session.scalar(query) or 0)
-
-
-def gap_question(text: str) -> str:
-    """The question as counted: lower case, spaces collapsed, at most 300 characters."""
-    return " ".join(text.lower().split())[:300]
-
-
-async def log_gap(
-    session: AsyncSession,
-    message_id: int,
-    text: str,
-    reason: str,
-    language: str | None,
-    nearest: Sequence[str],
-) -> None:
-    """Records a question the content did not answer."""
-    session.add(
-        ContentGap(
-            message_id=message_id,
-            question=gap_question(text),
-            reason=reason,
-            language=language,
-            nearest=list(nearest),
-            created_at=utcnow(),
-        )
-    )
-
-
-async def gap_counts(
-    session: AsyncSession, since: datetime, limit: int = 50
-) -> list[tuple[str, str, int, datetime]]:
-    """(question, reason, times asked, last asked) of the questions logged since `since`."""
-    rows = await session.execute(
-        select(ContentGap.question, ContentGap.reason, ContentGap.created_at).where(
-            ContentGap.created_at >= since
-        )
-    )
-    counts: dict[tuple[str, str], list[Any]] = {}
-    for question, reason, at in rows:
-        entry = counts.setdefault((question, reason), [0, at])
-        entry[0] += 1
-        entry[1] = max(entry[1], at)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1][0], -item[1][1].timestamp()))
-    return [(qn, r, int(n), at) for (qn, r), (n, at) in ranked[:limit]]
-
-
-async def record_feedback(
-    session: AsyncSession, user_id: int, topic: str, helpful: bool, language: str | None
-) -> None:
-    """Records one "helpful / not helpful" press."""
-    session.add(
-        FaqFeedback(
-            user_id=user_id, topic=topic, helpful=helpful, language=language, created_at=utcnow()
-        )
-    )
-
-
-async def feedback_counts(session: AsyncSession) -> dict[str, tuple[int, int]]:
-    """topic -> (helpful, not helpful) presses."""
-    rows = await session.execute(
-        select(FaqFeedback.topic, FaqFeedback.helpful, func.count()).group_by(
-            FaqFeedback.topic, FaqFeedback.helpful
-        )
-    )
-    counts: dict[str, list[int]] = {}
-    for topic, helpful, n in rows:
-        counts.setdefault(str(topic), [0, 0])[0 if helpful else 1] += int(n)
-    return {topic: (yes, no) for topic, (yes, no) in sorted(counts.items())}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.db import feedback_queries as fq
 from bot.db import queries as q
 from bot.db.models import Case, Message, User
 from bot.pipeline import Pipeline
@@ -141,7 +142,7 @@ async def test_feedback_is_counted_per_topic(pipeline: Pipeline) -> None:
     assert "Bicara dgn petugas" in chat.buttons()
     assert "sudah dua kali" in chat.text()
     async with pipeline.db.transaction() as session:
-        assert await q.feedback_counts(session) == {"passport": (0, 1), "skck": (1, 1)}
+        assert await fq.feedback_counts(session) == {"passport": (0, 1), "skck": (1, 1)}
 
 
 async def test_unanswered_questions_are_counted_for_staff(pipeline: Pipeline) -> None:
@@ -149,9 +150,9 @@ async def test_unanswered_questions_are_counted_for_staff(pipeline: Pipeline) ->
         user = await q.user_for(session, "web", "u")
         for text in ["Bisa bawa anak?", "bisa  bawa anak?", "gaji di korea brp"]:
             message, _ = await q.store_inbound(session, user, "web", text, None)
-            await q.log_gap(session, message.id, text, "fallback", "id", ["faq/eligibility"])
+            await fq.log_gap(session, message.id, text, "fallback", "id", ["faq/eligibility"])
     async with pipeline.db.transaction() as session:
-        rows = await q.gap_counts(session, datetime.now(UTC) - timedelta(days=1))
+        rows = await fq.gap_counts(session, datetime.now(UTC) - timedelta(days=1))
     assert [(question, reason, n) for question, reason, n, _ in rows] == [
         ("bisa bawa anak?", "fallback", 2),
         ("gaji di korea brp", "fallback", 1),

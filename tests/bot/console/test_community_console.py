@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import select
 
+from bot.db import feedback_queries as fq
 from bot.db import queries as q
 from bot.db.models import CoordinatorRequest, Message, User
 from tests.bot.channels.conftest import eventually
@@ -138,10 +139,10 @@ async def test_analytics_show_aggregates_and_question_texts_only_to_admins(
             )
         )
         for message in typed:
-            await q.log_gap(session, message.id, message.text, "fallback", "id", [])
+            await fq.log_gap(session, message.id, message.text, "fallback", "id", [])
         for user in await session.scalars(select(User)):
             user.ltsa_slug = "ponorogo"
-            await q.record_feedback(session, user.id, "passport", True, "id")
+            await fq.record_feedback(session, user.id, "passport", True, "id")
     await console.add_staff("super@ltsa.test", "supervisor", ltsa_slug="ponorogo")
     await console.add_staff("admin@ltsa.test", "ltsa_admin", ltsa_slug="ponorogo")
     supervisor = await console.login("super@ltsa.test")

@@ -1,0 +1,97 @@
+"""The state changes a turn's actions ask for, carried out in the turn's transaction: the
+conversation's flow, state and slots, the user's language and LTSA, cases, content gaps and
+feedback, protection records, subscriptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.casework.rules import CaseRules
+from bot.community.apply import apply_community
+from bot.db import feedback_queries as fq
+from bot.db import queries as q
+from bot.db.models import Conversation, User
+from bot.db.protection import apply_protection
+from flows.actions import (
+    Action,
+    CountMiss,
+    EndFlow,
+    Goto,
+    HandOff,
+    LogGap,
+    OpenFamilyCase,
+    PinFailed,
+    QueueBroadcast,
+    RecordConsent,
+    RecordFeedback,
+    RecordReferral,
+    Relay,
+    RequestCoordinator,
+    ResetMisses,
+    ReturnToBot,
+    SetLanguage,
+    SetLtsa,
+    SetSlot,
+    Subscribe,
+    Unsubscribe,
+)
+
+
+async def apply_actions(
+    session: AsyncSession,
+    actions: list[Action],
+    user: User,
+    conv: Conversation,
+    message_id: int,
+    text: str,
+    casework: CaseRules,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Carries out the state-changing actions of one turn in its transaction; returns
+    parameters for rendering (a case number, a booking's details)."""
+    extra: dict[str, Any] = {}
+    for action in actions:
+        match action:
+            case Goto(flow=flow, state=state):
+                conv.flow, conv.state = flow, state
+            case EndFlow():
+                conv.flow = conv.state = None
+                conv.slots = {k: v for k, v in conv.slots.items() if k.startswith("_")}
+            case SetSlot(name=name, value=value):
+                conv.slots = {**conv.slots, name: value}
+            case SetLanguage(language=language, explicit=explicit):
+                user.language = language
+                user.language_source = "explicit" if explicit else "detected"
+            case SetLtsa(slug=slug):
+                user.ltsa_slug = slug
+            case CountMiss():
+                conv.misses += 1
+            case ResetMisses():
+                conv.misses = 0
+            case HandOff(reason=reason, priority=priority, kind=kind):
+                case = await q.open_case(
+                    session,
+                    user,
+                    kind=kind,
+                    reason=reason,
+                    priority=priority,
+                    language=user.language,
+                )
+                extra["case_number"] = case.number
+                await casework.case_opened(session, case, action, user, now)
+            case Relay():
+                await casework.relay(session, user, now)
+            case ReturnToBot(outcome=outcome):
+                await casework.user_left(session, user, conv, now, outcome)
+            case LogGap(reason=reason, nearest=nearest):
+                await fq.log_gap(session, message_id, text, reason, user.language, nearest)
+            case RecordFeedback(topic=topic, helpful=helpful):
+                await fq.record_feedback(session, user.id, topic, helpful, user.language)
+            case RecordConsent() | RecordReferral() | OpenFamilyCase() | PinFailed():
+                extra.update(await apply_protection(session, action, user))
+            case Subscribe() | Unsubscribe() | RequestCoordinator() | QueueBroadcast():
+                extra.update(await apply_community(session, action, user))
+    return extra
