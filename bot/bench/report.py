@@ -119,6 +119,26 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
+def _path_lines(results: Results) -> list[str]:
+    """What one message costs inside the gateway (`bot.bench.pathcost`)."""
+    if not results.path:
+        return []
+    return [
+        "## One message inside the gateway (`bot.bench.pathcost`)",
+        "",
+        "The real pipeline in the benchmark's own process on a fresh database, messages one "
+        "after another from five known users, no HTTP; typed text is answered by a stand-in "
+        "NLU that returns at once. Per message: transactions and SQL statements (SQLAlchemy "
+        "events), the process's CPU time (mean) and wall time (p50).",
+        "",
+        *_table(
+            ["message", "transactions", "statements", "CPU ms", "wall ms p50"],
+            [[kind, *cost.row()] for kind, cost in results.path.items()],
+        ),
+        "",
+    ]
+
+
 def render(results: Results, finding: str) -> str:
     """The whole report as Markdown."""
     m = results.machine
@@ -184,6 +204,7 @@ def render(results: Results, finding: str) -> str:
         *_not_ok(results),
         f"Gateway start to healthy (Rasa loading its model): {results.gateway_ready_s} s.",
         "",
+        *_path_lines(results),
         "## Memory (RSS after the load, MB; peak in brackets)",
         "",
         *_table(["process", "RSS", "peak"], [[k, v[0], v[1]] for k, v in results.memory.items()]),

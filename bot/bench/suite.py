@@ -1,6 +1,7 @@
 """The whole benchmark run behind `make bench`: every measurement, one fresh database each.
 
-gateway      ltsa serve (uvicorn + Rasa) on a fresh PostgreSQL database: texts at 1, 20
+gateway      one message's cost in-process (bot.bench.pathcost); then
+             ltsa serve (uvicorn + Rasa) on a fresh PostgreSQL database: texts at 1, 20
              and 100 conversations, buttons at 20 and 100, repeated texts, memory;
              profiled with py-spy; then again with RASA_PROCESSES, GATEWAY_WORKERS=2 and
              no parse cache: texts and buttons at 100
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.bench import booking_race, coldstart, latency
+from bot.bench import booking_race, coldstart, latency, pathcost
 from bot.bench.database import fresh_database, postgres_version
 from bot.bench.gateway import Gateway, running_gateway
 from bot.bench.machine import Machine, describe, rss_mb
@@ -49,6 +50,7 @@ class Results:
     broadcast: dict[str, Any] | None = None
     broadcast_note: str = ""
     cold: dict[str, float | str] = field(default_factory=dict)
+    path: dict[str, pathcost.Cost] = field(default_factory=dict)  # one message, in-process
 
 
 def _profiled(
@@ -175,6 +177,8 @@ def run_all(
 
     with _workdir() as work:
         if only in (None, "gateway"):
+            with fresh() as (url, _engine):
+                results.path = pathcost.measure(url)
             with fresh() as (url, engine):
                 results.engine = engine
                 gateway_runs(results, url, work, rasa_processes)

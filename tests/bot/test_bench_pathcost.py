@@ -1,0 +1,21 @@
+"""The benchmark's in-process measure of one message counts what the pipeline does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.bench import pathcost
+from bot.bench.machine import describe
+from bot.bench.report import render
+from bot.bench.suite import Results
+
+
+def test_a_press_is_one_transaction_and_typed_text_two(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/bench.db"
+    costs = pathcost.measure(url, messages=8)
+    assert costs["button press"].transactions == 1.0
+    assert costs["typed text"].transactions == 2.0
+    assert all(c.statements >= 2 and c.cpu_ms > 0 for c in costs.values())
+    report = render(Results(describe(), path=costs), "")
+    assert "## One message inside the gateway" in report
+    assert "| button press | 1.0 |" in report
