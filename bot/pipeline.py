@@ -145,11 +145,14 @@ class Pipeline:
             drop(early)
             log.info("redelivered message %s answered from the store", message.id)
             return [_outgoing(m) for m in previous]
+        detection: Detection | None
         if early is not None and not with_person and stored_text == text:
+            detection = self._detect(stored_text)  # while Rasa still parses
             understood = await early
         else:
             drop(early)
             understood = await self.understand(stored_text, nlu=not with_person)
+            detection = None if understood.turn.is_button else self._detect(stored_text)
         understood = with_staff_preference(understood)
         try:
             with stage("answer"):
@@ -159,6 +162,7 @@ class Pipeline:
                     message.id,
                     stored_text,
                     understood,
+                    detection,
                     incoming.channel,
                     dedupe is not None,
                 )
@@ -273,20 +277,23 @@ class Pipeline:
         )
         return Understood(turn, None)
 
+    def _detect(self, text: str) -> Detection:
+        with stage("language"):
+            return self.detector.detect(nlu_text(text))
+
     async def _answer(
         self,
         user_id: int,
         message_id: int,
         text: str,
         understood: Understood,
+        detection: Detection | None,
         channel: str,
         redeliverable: bool = True,
         *,
         defer_seats: bool = True,
     ) -> list[Outgoing]:
         turn = understood.turn
-        with stage("language"):
-            detection = None if turn.is_button else self.detector.detect(nlu_text(text))
         async with self.db.transaction() as session:
             if defer_seats:  # an OPP seat's row is locked only from `settle` to the commit
                 seats.defer_seats(session)
