@@ -25,19 +25,19 @@ from nlu.rules import rule_parse
 
 EMERGENCY = "emergency"
 OFF = 2.0  # a bias or threshold above any confidence: never applies
-# Both chosen together on the cross-validation predictions of the training data
-# (reports/nlu.md, 2026-12-07, 8,046 examples), where a false alarm offers help and a miss
-# leaves a person alone:
+# Both chosen together on the cross-validation predictions of the training data, with the
+# mixed intent ranking (reports/nlu.md, 2026-12-07, 9,218 examples), where a false alarm offers
+# help and a miss leaves a person alone. The rule: the highest protection recall whose
+# false-alarm rate stays at or under 3 %.
 # - ALARM_THRESHOLD: the alarm detector's score (nlu/components/alarm.py) from which its
-#   emergency or report wins over a reading that is not one. At 0.4 it finds 98.0 % of the
-#   cries for help where the model and the lexicons found 92.4 %, for 0.6 points more false
-#   alarms (3.0 %) and 0.4 points less accuracy; 0.3 adds 0.5 points of recall for 0.9 more
-#   false alarms.
-# - PROTECTION_BIAS: a protection intent the model gives at least this confidence wins over
-#   its first choice. With the detector it finds no more cries for help at 0.15 or above, and
-#   below that only false alarms (0.10: +0.3 recall, +0.8 false alarms): off.
+#   emergency or report wins over a reading that is not one. At 0.4 it finds 97.9 % of the
+#   cries for help where the model and the lexicons alone find 95.4 %, for 1.5 points more
+#   false alarms (2.5 %); 0.3 finds 98.2 % but with 3.2 % false alarms.
+# - PROTECTION_BIAS: a protection intent the mixed ranking gives at least this confidence wins
+#   over its first choice. At 0.20 it finds 0.1 point more (98.0 %) for 0.1 point more false
+#   alarms (2.6 %); 0.10 finds 98.4 % with 3.5 % false alarms.
 ALARM_THRESHOLD = 0.4
-PROTECTION_BIAS = OFF
+PROTECTION_BIAS = 0.2
 ALARMS = frozenset({"emergency", "report_violence", "report_exploitation", "report_trafficking"})
 # A family's case number ("K2612-0042"), perhaps with its six-digit PIN: a status question.
 _CASE_NUMBER = re.compile(r"\b[Kk]\d{4}-\d{4,}\b")
