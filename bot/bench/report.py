@@ -149,7 +149,8 @@ def render(results: Results, finding: str) -> str:
         f"`make bench` (`ltsa bench`), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Benchmarks "
         "report numbers and assert nothing; the targets are the issue's, for 2 cores with "
         "PostgreSQL. The gateway ran as `ltsa serve` (uvicorn) on a fresh PostgreSQL database "
-        "with the real Rasa model; load came from another process (httpx, `bot.bench.load`).",
+        "with the real Rasa model; load came from another process (`bot.bench.load`, its own "
+        "HTTP/1.1 client on asyncio).",
         "",
         "## Machine",
         "",
