@@ -2,8 +2,7 @@
 answer. Every channel calls `Pipeline.handle`; nothing else answers users.
 
     typed text:
-        store inbound (a redelivered platform message returns the answer given before),
-            while the NLU parses it
+        store inbound (a redelivered one gets the answer given before); the NLU parses meanwhile
         the language (explicit choice wins)
         in one transaction with the conversation locked:
             flows.dispatch -> actions; apply them (state, language, LTSA, case); render;
@@ -123,34 +122,34 @@ class Pipeline:
             answered = await self._press(incoming, text, dedupe, pressed)
             if answered is not None:
                 return answered
-        # typed text: Rasa parses while the message is stored (a case worker's chat, a
-        # redelivery or a file makes that parse moot: it is dropped)
-        early = (
-            None
-            if pressed is not None or attachment
-            else asyncio.create_task(self.understand(text))
-        )
+        # typed text: Rasa parses it while it is stored, once the bot is known to have the chat
+        # (a case worker's chat never goes to the NLU); a redelivery drops that parse
+        parsing: list[asyncio.Task[Understood]] = []
+
+        def parse_early(mode: str) -> None:
+            if pressed is None and not attachment and mode != "human":
+                parsing.append(asyncio.create_task(self.understand(text)))
+
         try:
             with stage("store"):
                 user, message, duplicate, previous, stored_text, with_person = await self._store(
-                    incoming, text, dedupe
+                    incoming, text, dedupe, parse_early
                 )
         except Exception as exc:  # not stored: no reply may pretend it was
-            drop(early)
+            drop(parsing)
             if is_outage(exc):
                 raise DatabaseUnavailable(str(exc)) from exc
             raise
         # stored but never answered (a crash before the answer): answered now
         if duplicate and (message.handled or previous):
-            drop(early)
+            drop(parsing)
             log.info("redelivered message %s answered from the store", message.id)
             return [_outgoing(m) for m in previous]
         detection: Detection | None
-        if early is not None and not with_person and stored_text == text:
+        if parsing:
             detection = self._detect(stored_text)  # while Rasa still parses
-            understood = await early
+            understood = await parsing[0]
         else:
-            drop(early)
             understood = await self.understand(stored_text, nlu=not with_person)
             detection = None if understood.turn.is_button else self._detect(stored_text)
         understood = with_staff_preference(understood)
@@ -226,11 +225,18 @@ class Pipeline:
             )
 
     async def _store(
-        self, incoming: Incoming, text: str, dedupe: str | None
+        self,
+        incoming: Incoming,
+        text: str,
+        dedupe: str | None,
+        on_mode: Callable[[str], None] | None = None,
     ) -> tuple[User, MessageRow, bool, list[MessageRow], str, bool]:
-        """Stores the inbound message (once per platform id); what answering it needs."""
+        """Stores the inbound message (once per platform id); what answering it needs
+        (`on_mode` hears who answers the user, bot or human, as soon as that is known)."""
         async with self.db.transaction() as session:
             user, mode = await q.user_and_mode(session, incoming.channel, incoming.user_id)
+            if on_mode is not None:
+                on_mode(mode)
             message, duplicate = await q.store_inbound(
                 session, user, incoming.channel, text, dedupe
             )

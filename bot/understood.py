@@ -25,16 +25,14 @@ def pressed_button(text: str) -> Understood | None:
     return Understood(Turn(text=text, intent=intent, confidence=1.0, payload=params), text.strip())
 
 
-def drop(task: asyncio.Task[Understood] | None) -> None:
-    """Cancels a parse whose result is no longer wanted (one that already failed has its
+def drop(tasks: list[asyncio.Task[Understood]]) -> None:
+    """Cancels parses whose result is no longer wanted (one that already failed has its
     error collected, so that it is not reported as never retrieved)."""
-    if task is None:
-        return
-    if task.done():
-        if not task.cancelled():
+    for task in tasks:
+        if not task.done():
+            task.cancel()
+        elif not task.cancelled():
             task.exception()
-        return
-    task.cancel()
 
 
 def with_staff_preference(understood: Understood) -> Understood:

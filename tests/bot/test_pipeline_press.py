@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 
 import bot.pipeline as pipeline_module
 from bot.db import queries as q
-from bot.db.models import Message, utcnow
+from bot.db.models import Conversation, Message, utcnow
 from bot.pipeline import Pipeline
 from bot.render import Renderer
 from nlu.client import Parse
@@ -110,8 +110,10 @@ class NoticedNlu:
 
     def __init__(self) -> None:
         self.begun = asyncio.Event()
+        self.texts: list[str] = []
 
     async def parse(self, text: str) -> Parse:
+        self.texts.append(text)
         self.begun.set()
         return Parse(text=text, intent="faq/passport", confidence=0.95)
 
@@ -125,7 +127,7 @@ async def test_typed_text_is_parsed_while_it_is_stored(
     nlu = NoticedNlu()
     chat = Chat(Pipeline(pipeline.db, nlu, detector, renderer))
     await chat.send("/start")
-    storing = q.user_and_mode
+    storing = q.store_inbound
     parsed_meanwhile: list[bool] = []
 
     async def store_waiting_for_the_parse(*args: Any) -> Any:
@@ -136,9 +138,25 @@ async def test_typed_text_is_parsed_while_it_is_stored(
             parsed_meanwhile.append(False)
         return await storing(*args)
 
-    monkeypatch.setattr(q, "user_and_mode", store_waiting_for_the_parse)
+    monkeypatch.setattr(q, "store_inbound", store_waiting_for_the_parse)
     await chat.send("syarat bikin paspor apa aja")
     assert parsed_meanwhile == [True]
     assert said(renderer, "id", "faq.passport.answer") in chat.text()
     texts = [m.text for m in await inbound(pipeline)]
     assert texts == ["/start", "syarat bikin paspor apa aja"]
+
+
+async def test_a_case_worker_s_chat_never_goes_to_the_nlu(
+    pipeline: Pipeline, detector: LanguageDetector, renderer: Renderer
+) -> None:
+    nlu = NoticedNlu()
+    chat = Chat(Pipeline(pipeline.db, nlu, detector, renderer))
+    await chat.send("/start")
+    async with pipeline.db.transaction() as session:
+        conversation = await session.scalar(select(Conversation))
+        assert conversation is not None
+        conversation.mode = "human"
+    await chat.send("bu, sy mau cerita soal majikan sy")
+    assert nlu.texts == []
+    texts = [m.text for m in await inbound(pipeline)]
+    assert texts == ["/start", "bu, sy mau cerita soal majikan sy"]
