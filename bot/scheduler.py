@@ -1,6 +1,7 @@
 """Work due later, done once: the `scheduled_jobs` table and the loop that claims due jobs.
 
     schedule(session, kind, due_at, payload, key=…)   in the caller's transaction
+    schedule_many(session, jobs, replace=…)            several at once, in two statements
     cancel(session, keys)                              pending jobs with these keys are dropped
     Scheduler(db, handlers).start() / run_once() / stop()
 
@@ -26,7 +27,8 @@ import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -52,20 +54,46 @@ async def schedule(
     key: str | None = None,
 ) -> ScheduledJob:
     """Adds a job; a job with the same `key` is replaced (rescheduling is idempotent)."""
-    if key is not None:
-        await session.execute(delete(ScheduledJob).where(ScheduledJob.key == key))
-    job = ScheduledJob(
-        kind=kind,
-        key=key,
-        due_at=due_at,
-        payload=dict(payload),
-        status="pending",
-        attempts=0,
-        created_at=utcnow(),
-    )
-    session.add(job)
-    await session.flush()
+    (job,) = await schedule_many(session, [Job(kind, due_at, payload, key)])
     return job
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job to schedule: its kind, when it is due, what it carries, its key if any."""
+
+    kind: str
+    due_at: dt.datetime
+    payload: Mapping[str, Any]
+    key: str | None = None
+
+
+async def schedule_many(
+    session: AsyncSession, jobs: Sequence[Job], *, replace: bool = True
+) -> list[ScheduledJob]:
+    """Adds the jobs in one INSERT. With `replace`, jobs with the same keys are removed first
+    (one DELETE); without it the caller knows no job has these keys (say, they name a row
+    created in this transaction)."""
+    keys = [j.key for j in jobs if j.key is not None]
+    if replace and keys:
+        await session.execute(delete(ScheduledJob).where(ScheduledJob.key.in_(keys)))
+    now = utcnow()
+    rows = [
+        ScheduledJob(
+            kind=j.kind,
+            key=j.key,
+            due_at=j.due_at,
+            payload=dict(j.payload),
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+        for j in jobs
+    ]
+    if rows:
+        session.add_all(rows)
+        await session.flush()
+    return rows
 
 
 async def cancel(session: AsyncSession, keys: Iterable[str]) -> int:

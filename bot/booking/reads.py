@@ -13,14 +13,17 @@ from flows.store import BookingInfo, OppSlot
 from nlu.dates import TZ
 
 UPCOMING = 6  # OPP sessions listed
+_KEEP = "ltsa.opp_rows"  # session.info: rows read in this transaction
 
 
 async def opp_sessions(
     session: AsyncSession, ltsa_slug: str, now: dt.datetime, limit: int = UPCOMING
 ) -> tuple[OppSlot, ...]:
-    """The next scheduled OPP sessions of an LTSA, full ones included."""
-    rows = await session.scalars(
-        select(OppSession)
+    """The next scheduled OPP sessions of an LTSA, full ones included. The rows stay in the
+    session's identity map until the transaction ends, so booking one of them (which gets it by
+    id) and describing the booking read it once."""
+    rows = await session.execute(
+        select(OppSession, Ltsa)
         .join(Ltsa, Ltsa.id == OppSession.ltsa_id)
         .where(
             Ltsa.slug == ltsa_slug, OppSession.status == "scheduled", OppSession.starts_at > now
@@ -28,7 +31,11 @@ async def opp_sessions(
         .order_by(OppSession.starts_at)
         .limit(limit)
     )
-    return tuple(slot(row, ltsa_slug) for row in rows)
+    pairs = [(opp, ltsa) for opp, ltsa in rows]
+    kept = [opp for opp, _ in pairs]
+    # the identity map holds rows weakly: keep them (and their LTSA) for the transaction
+    session.info.setdefault(_KEEP, []).extend([*kept, *(ltsa for _, ltsa in pairs[:1])])
+    return tuple(slot(row, ltsa_slug) for row in kept)
 
 
 def slot(row: OppSession, ltsa_slug: str) -> OppSlot:

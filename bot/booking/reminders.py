@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.booking.push import Push, push
 from bot.db.models import Booking, ScheduledJob, User, utcnow
 from bot.render import Renderer
-from bot.scheduler import Handler, cancel, schedule
+from bot.scheduler import Handler, Job, cancel, schedule_many
 from flows.actions import Say
 from nlu.dates import TZ
 
@@ -39,18 +39,19 @@ def keys(booking_id: int) -> list[str]:
     return [f"booking:{booking_id}:{which}" for which in ("day_before", "morning")]
 
 
-async def schedule_for(session: AsyncSession, booking: Booking, now: dt.datetime) -> None:
-    """Schedules (or re-schedules) the booking's reminders still ahead of `now`."""
-    await cancel(session, keys(booking.id))
-    for which, due in due_times(booking.starts_at):
-        if now < due < booking.starts_at:
-            await schedule(
-                session,
-                KIND,
-                due,
-                {"booking_id": booking.id, "which": which},
-                key=f"booking:{booking.id}:{which}",
-            )
+async def schedule_for(
+    session: AsyncSession, booking: Booking, now: dt.datetime, *, fresh: bool = False
+) -> None:
+    """Schedules (or re-schedules) the booking's reminders still ahead of `now`. `fresh`: the
+    booking was created in this transaction, so it has no reminders to replace."""
+    if not fresh:
+        await cancel(session, keys(booking.id))
+    jobs = [
+        Job(KIND, due, {"booking_id": booking.id, "which": which}, f"booking:{booking.id}:{which}")
+        for which, due in due_times(booking.starts_at)
+        if now < due < booking.starts_at
+    ]
+    await schedule_many(session, jobs, replace=not fresh)
 
 
 async def cancel_for(session: AsyncSession, booking: Booking) -> None:

@@ -14,10 +14,15 @@ active OPP booking of one person is refused by the partial unique index
 
 An OPP session's row is the one hot row when many book at once (a KOPI coordinator shares the
 link, everyone presses at the same minute), and its lock is held from that UPDATE to the
-commit. So in a chat turn (`defer_seats`) the UPDATE is run last, just before the commit
-(`settle`): the booking, its reminders and the answer are written first on the promise of a
-seat. When `settle` finds the session full after all it raises `SeatGone`; the pipeline rolls
-the turn back and answers it again with the seat taken in place, which then says "full".
+commit. So in a chat turn (`defer_seats`) the booking, its reminders and the answer are written
+first on the promise of a seat, and the seat is taken at the end (`settle`). On PostgreSQL the
+server takes it while committing: `settle` inserts a `seat_promises` row and a deferred
+trigger runs the same conditional UPDATE inside the COMMIT (migration 0009), so the row is
+never locked while the gateway's event loop is busy with other conversations between two
+statements. SQLite runs the UPDATE in `settle`, just before the commit. When the session is
+full after all, `SeatGone` is raised (by `settle`, or by `Database.transaction` for the
+refused commit); the pipeline rolls the turn back and answers it again with the seat taken in
+place, which then says "full".
 
 Codes are "OPP-7KQ4" / "LKT-3MXP": a prefix and four characters without look-alikes
 (no 0/O, 1/I/L), easy to read out at a desk.
@@ -31,14 +36,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.booking import opening, reminders
-from bot.db.models import Booking, Desk, DeskSlot, Ltsa, OppSession
+from bot.db.engine import SeatGone as SeatGone  # raised here and at the commit
+from bot.db.models import Booking, Desk, DeskSlot, Ltsa, OppSession, SeatPromise
 from nlu.dates import TZ
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -68,10 +74,6 @@ class _NoSeat(Exception):
     pass
 
 
-class SeatGone(Exception):
-    """A seat promised earlier in this transaction was gone when `settle` took it."""
-
-
 _DEFER = "ltsa.defer_seats"  # session.info: OPP seats are taken at `settle`
 _PROMISED = "ltsa.promised_seats"  # session.info: the seat UPDATEs still to run
 
@@ -82,11 +84,18 @@ def defer_seats(session: AsyncSession) -> None:
 
 
 async def settle(session: AsyncSession) -> None:
-    """Takes the promised seats (call it last before the commit); raises SeatGone when one
-    is no longer free, and the transaction must be rolled back."""
+    """Takes the promised seats (call it last before the commit). On PostgreSQL it writes
+    them down as `seat_promises` and the server takes them while committing (migration
+    0009); SQLite takes them here. Either raises SeatGone when a seat is no longer free, and
+    the transaction is rolled back."""
     promised: list[tuple[int, dt.datetime]] = session.info.pop(_PROMISED, [])
-    if promised:
-        await session.flush()  # every other write first: the seat's row is locked last
+    if not promised:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        rows = [{"opp_session_id": s, "promised_at": now} for s, now in promised]
+        await session.execute(insert(SeatPromise), rows)
+        return
+    await session.flush()  # every other write first: the seat's row is locked last
     for session_id, now in promised:
         if not await take_opp_seat(session, session_id, now):
             raise SeatGone(f"OPP session {session_id} filled before the commit")
@@ -178,13 +187,6 @@ async def active_opp(session: AsyncSession, user_id: int) -> Booking | None:
     )
 
 
-async def _unused_code(session: AsyncSession, kind: str) -> str:
-    while True:
-        code = new_code(kind)
-        if await session.scalar(select(Booking.id).where(Booking.code == code)) is None:
-            return code
-
-
 TakeSeat = Callable[[Booking], Awaitable[bool]]
 
 
@@ -192,8 +194,8 @@ async def insert_booking(
     session: AsyncSession, booking: Booking, take: TakeSeat, now: dt.datetime
 ) -> Result:
     """Takes the seat and inserts the booking in one savepoint: both happen or neither."""
-    for _ in range(5):  # a code drawn twice at the same moment: draw again
-        booking.code = await _unused_code(session, booking.kind)
+    for _ in range(5):  # a code already taken (the unique index says so): draw again
+        booking.code = new_code(booking.kind)
         try:
             async with session.begin_nested():
                 if not await take(booking):
@@ -206,7 +208,7 @@ async def insert_booking(
             if "code" in str(exc.orig):
                 continue
             return Result("duplicate")
-        await reminders.schedule_for(session, booking, now)
+        await reminders.schedule_for(session, booking, now, fresh=True)
         return Result("booked", booking)
     raise RuntimeError("no free booking code after 5 draws")
 

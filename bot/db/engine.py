@@ -19,6 +19,7 @@ from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +30,12 @@ from sqlalchemy.ext.asyncio import (
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SEAT_GONE = "LTS01"  # the SQLSTATE of the seat trigger's refusal (migration 0009)
+
+
+class SeatGone(Exception):
+    """An OPP seat promised earlier in a transaction was gone when it was to be taken (at
+    `bot.booking.seats.settle`, or by PostgreSQL at the commit): the turn is rolled back."""
 
 
 def async_url(url: str, root: Path) -> URL:
@@ -67,9 +74,15 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """A session inside one transaction: committed on success, rolled back on error.
+        Raises SeatGone when PostgreSQL refused the commit because a promised seat was gone."""
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == SEAT_GONE:
+                raise SeatGone(str(exc.orig)) from exc
+            raise
 
     async def migrate(self) -> None:
         """Applies the Alembic migrations up to the head(s)."""

@@ -14,6 +14,7 @@ from bot.db.models.booking import (
     Ltsa,
     OpeningHours,
     OppSession,
+    SeatPromise,
     WaitlistEntry,
 )
 from bot.db.models.casework import (
@@ -60,6 +61,7 @@ __all__ = [
     "Message",
     "OpeningHours",
     "OppSession",
+    "SeatPromise",
     "Outbox",
     "Referral",
     "ScheduledJob",

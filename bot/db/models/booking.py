@@ -94,6 +94,18 @@ class OppSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SeatPromise(Base):
+    """An OPP seat promised in a chat turn, taken at the commit (on PostgreSQL by a deferred
+    trigger, which deletes the row; see migration 0009): a row is never seen outside the
+    transaction that wrote it."""
+
+    __tablename__ = "seat_promises"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    opp_session_id: Mapped[int] = mapped_column(ForeignKey("opp_sessions.id", ondelete="CASCADE"))
+    promised_at: Mapped[datetime]
+
+
 class DeskSlot(Base):
     """A desk slot that has (had) bookings; slots are derived from opening hours and created
     on first booking, then counted like OPP seats."""

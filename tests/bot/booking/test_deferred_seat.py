@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.booking import seats
 from bot.db import queries as q
 from bot.db.engine import Database
-from bot.db.models import Booking, OppSession
+from bot.db.models import Booking, OppSession, ScheduledJob
 from bot.pipeline import Pipeline
 from tests.bot.booking.conftest import NOW, new_session
 from tests.bot.booking.test_booking_pipeline import chat_in_indonesian
@@ -82,3 +82,25 @@ async def test_the_turn_that_lost_its_seat_is_told_the_session_is_full(
     async with booking_db.transaction() as session:
         assert (await session.get_one(OppSession, opp_id)).seats_taken == 1
         assert await session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+async def test_a_code_drawn_twice_is_drawn_again_and_the_booking_keeps_its_reminders(
+    booking_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opp_id = await new_session(booking_db, capacity=5)
+    first, second = await _attendee(booking_db, "a"), await _attendee(booking_db, "b")
+    draws = iter(["OPP-AAAA", "OPP-AAAA", "OPP-BBBB"])  # the second booking draws a used code
+    monkeypatch.setattr(seats, "new_code", lambda kind: next(draws))
+    codes = []
+    for who in (first, second):
+        async with booking_db.transaction() as session:
+            result = await seats.book_opp(session, opp_id, who, NOW)
+            assert result.outcome == "booked" and result.booking is not None
+            codes.append(result.booking.code)
+    assert codes == ["OPP-AAAA", "OPP-BBBB"]
+    async with booking_db.transaction() as session:
+        opp = await session.get_one(OppSession, opp_id)
+        jobs = list(await session.scalars(select(ScheduledJob.key).order_by(ScheduledJob.key)))
+        ids = list(await session.scalars(select(Booking.id).order_by(Booking.id)))
+    assert opp.seats_taken == 2  # the failed draw's seat went back with its savepoint
+    assert jobs == sorted(f"booking:{i}:{w}" for i in ids for w in ("day_before", "morning"))
