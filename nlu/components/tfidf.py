@@ -3,7 +3,7 @@
 The base of our two components (`alarm.py`, `intent_tfidf.py`): TF-IDF of character n-grams within
 words (typos, affixes, abbreviations: "dftr", "daftarnya") and of words and word pairs, and a
 logistic regression over labels the subclass chooses. It is a different view of the text from
-DIET's, and cheap: a few seconds to train, well under a millisecond per message.
+DIET's, and cheap: a few seconds to train, about a millisecond per message.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import pickle
 from typing import Any, Dict, List
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -75,7 +76,7 @@ class TfidfClassifier(GraphComponent):
                 fitted = pickle.loads((directory / FILE).read_bytes())  # noqa: S301 - our own model
         except ValueError:  # trained on data without examples: no opinion
             fitted = None
-        return cls(config, model_storage, resource, fitted)
+        return cls(config, model_storage, resource, _for_one_message(fitted))
 
     def label(self, message: Message) -> str | None:
         """The class a training message teaches (None: not used)."""
@@ -113,6 +114,7 @@ class TfidfClassifier(GraphComponent):
         )
         self.fitted = (chars, words, classifier)
         classifier.fit(self._features(texts, fit=True), labels)
+        _for_one_message(self.fitted)
         with self.storage.write_to(self.resource) as directory:
             (directory / FILE).write_bytes(pickle.dumps(self.fitted))
         return self.resource
@@ -130,3 +132,16 @@ class TfidfClassifier(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+
+def _for_one_message(fitted: Any) -> Any:
+    """Lays the weights out for parsing one message at a time; the numbers are unchanged.
+
+    `predict_proba` multiplies the message's sparse row by `coef_.T`, and SciPy copies a
+    dense operand that is not C-contiguous: with `coef_` stored row by row (classes x
+    features, 48 x 70,000 here) that copy was 8.6 ms of a parse. Stored the other way round,
+    `coef_.T` is C-contiguous and the product takes 0.05 ms, with the same result."""
+    if fitted is not None:
+        classifier = fitted[2]
+        classifier.coef_ = np.ascontiguousarray(classifier.coef_.T).T
+    return fitted
