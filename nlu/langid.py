@@ -42,6 +42,10 @@ DECOYS = {"ms": "id", "en": "id"}
 # examples held back from the profiles, and the NusaX/NusaWrites valid splits); see
 # reports/langid.md. langdetect's weight is small because its probabilities are near 0 or 1.
 LANGDETECT_WEIGHT = 0.2
+# langdetect's random trials per text (its default is 7). On the dev split 1 trial scored as
+# 7 did (mean accuracy: chat 0.9398 vs 0.9401, first 3-6 words 0.9477 vs 0.9467, full
+# sentences 0.9929 vs 0.9926) in a third of the time (0.40 vs 1.20 ms per chat message).
+LANGDETECT_TRIALS = 1
 MARKER_WEIGHT = 1.0
 TEMPERATURE = 0.25
 # A word is neutral when its relative frequency differs by at most this factor across SUPPORTED.
@@ -147,6 +151,7 @@ class LanguageDetector:
     def ngram_scores(self, text: str) -> dict[str, float]:
         """langdetect's probabilities over the six profiles (empty when it finds no features)."""
         detector = self._factory.create(self._alpha)
+        detector.n_trial = LANGDETECT_TRIALS
         detector.append(text)
         try:
             return {lang.lang: lang.prob for lang in detector.get_probabilities()}

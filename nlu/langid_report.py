@@ -15,6 +15,7 @@ from pathlib import Path
 
 from nlu.langid import (
     DECOYS,
+    LANGDETECT_TRIALS,
     LANGDETECT_WEIGHT,
     MARKER_WEIGHT,
     NEUTRAL_RATIO,
@@ -162,7 +163,8 @@ def write_langid_report(detector: LanguageDetector, data: Path, out: Path) -> Pa
         "NusaWrites train splits, CC BY-SA 4.0, plus the project's own training examples "
         "outside the dev split and Malay decoy text): a character 5-gram model, a langdetect "
         "profile and word counts (to find neutral words). Combined with regional marker words; "
-        f"weights (langdetect {LANGDETECT_WEIGHT}, markers {MARKER_WEIGHT}), neutral-word "
+        f"weights (langdetect {LANGDETECT_WEIGHT}, {LANGDETECT_TRIALS} trial; markers "
+        f"{MARKER_WEIGHT}), neutral-word "
         f"ratio ({NEUTRAL_RATIO}) and softmax temperature ({TEMPERATURE}) were chosen on the "
         "dev split only. Malay and English count as Indonesian.",
         "",
