@@ -6,9 +6,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,17 +39,47 @@ def _insert(session: AsyncSession) -> Any:
     return sqlite_insert if _is_sqlite(session) else pg_insert
 
 
+# The reads every message makes are built once (with bind parameters): building a statement
+# costs about as much CPU as running it.
+_IDENTITY = and_(
+    User.channel == bindparam("channel"), User.channel_user_id == bindparam("channel_user_id")
+)
+_USER_AND_MODE = (
+    select(User, Conversation.mode)
+    .outerjoin(Conversation, Conversation.user_id == User.id)
+    .where(_IDENTITY)
+)
+
+
+@cache
+def _press_state(lock: bool) -> Select[User, Conversation]:
+    query = (
+        select(User, Conversation)
+        .join(Conversation, Conversation.user_id == User.id)
+        .where(_IDENTITY)
+        .execution_options(populate_existing=True)
+    )
+    return query.with_for_update(of=Conversation) if lock else query
+
+
+@cache
+def _turn_state(lock: bool) -> Select[Conversation, User, bool]:
+    handled = select(Message.handled).where(Message.id == bindparam("message_id"))
+    query = (
+        select(Conversation, User, handled.scalar_subquery())
+        .join(User, User.id == Conversation.user_id)
+        .where(Conversation.user_id == bindparam("user_id"))
+        .execution_options(populate_existing=True)
+    )
+    return query.with_for_update(of=Conversation) if lock else query
+
+
 async def user_and_mode(
     session: AsyncSession, channel: str, channel_user_id: str
 ) -> tuple[User, str]:
     """`user_for` and who answers the user now (bot or human), in one round trip."""
-    known = (
-        await session.execute(
-            select(User, Conversation.mode)
-            .outerjoin(Conversation, Conversation.user_id == User.id)
-            .where(User.channel == channel, User.channel_user_id == channel_user_id)
-        )
-    ).one_or_none()
+    params = {"channel": channel, "channel_user_id": channel_user_id}
+    known = (await session.execute(_USER_AND_MODE, params)).one_or_none()
     if known is not None:
         return known[0], known[1] or "bot"
     return await user_for(session, channel, channel_user_id), "bot"
@@ -99,16 +130,9 @@ async def turn_state(
 ) -> tuple[Conversation, User, bool]:
     """The conversation (locked with `lock`), the user, and whether message `message_id` is
     answered already: one round trip once the conversation exists."""
-    handled = select(Message.handled).where(Message.id == message_id).scalar_subquery()
-    query = (
-        select(Conversation, User, handled)
-        .join(User, User.id == Conversation.user_id)
-        .where(Conversation.user_id == user_id)
-        .execution_options(populate_existing=True)
-    )
-    if lock and not _is_sqlite(session):  # SQLite: BEGIN IMMEDIATE already locks
-        query = query.with_for_update(of=Conversation)
-    row = (await session.execute(query)).one_or_none()
+    query = _turn_state(lock and not _is_sqlite(session))  # SQLite: BEGIN IMMEDIATE locks
+    params = {"user_id": user_id, "message_id": message_id}
+    row = (await session.execute(query, params)).one_or_none()
     if row is not None:
         return row[0], row[1], bool(row[2])
     conv = await conversation_for(session, user_id, lock=lock)
@@ -121,15 +145,9 @@ async def press_state(
 ) -> tuple[User, Conversation] | None:
     """The user of a channel identity and their conversation, locked, in one round trip; None
     for someone without both yet."""
-    query = (
-        select(User, Conversation)
-        .join(Conversation, Conversation.user_id == User.id)
-        .where(User.channel == channel, User.channel_user_id == channel_user_id)
-        .execution_options(populate_existing=True)
-    )
-    if not _is_sqlite(session):  # SQLite: BEGIN IMMEDIATE already locks
-        query = query.with_for_update(of=Conversation)
-    row = (await session.execute(query)).one_or_none()
+    query = _press_state(not _is_sqlite(session))  # SQLite: BEGIN IMMEDIATE already locks
+    params = {"channel": channel, "channel_user_id": channel_user_id}
+    row = (await session.execute(query, params)).one_or_none()
     return (row[0], row[1]) if row is not None else None
 
 
