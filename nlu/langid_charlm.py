@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 
 ORDER = 5
 ALPHABET = 28  # a–z, space, apostrophe
+SEEN_MAX = 200_000  # n-grams whose score a model remembers (about 20 MB for six models)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _NON_LETTER = re.compile(r"[^a-z']+")
 _REPEAT = re.compile(r"(.)\1\1+")  # "pisannn" → "pisann": chat stretches words
@@ -65,6 +66,7 @@ class CharModel:
         # its mass for what it saw and passes u/(T+u) down to the shorter context.
         self._backoff = {ctx: math.log(types[ctx] / (totals[ctx] + types[ctx])) for ctx in totals}
         self._logp: dict[str, float] = {}
+        self._seen: dict[str, float] = {}  # n-grams scored before: `_lookup` done once
         for gram in sorted(counts, key=len):
             ctx = gram[:-1]
             lower = math.exp(self._lookup(gram[1:])) if ctx else 1.0 / ALPHABET
@@ -85,7 +87,14 @@ class CharModel:
     def score(self, normalised: str) -> float:
         """Log-probability of a normalised text."""
         padded = " " * (ORDER - 2) + normalised
-        return sum(
-            self._lookup(padded[end - ORDER + 1 : end + 1])
-            for end in range(ORDER - 2 + 1, len(padded))
-        )
+        seen = self._seen
+        if len(seen) > SEEN_MAX:  # chat repeats its n-grams; a bounded memory of them
+            seen.clear()
+        total = 0.0
+        for end in range(ORDER - 2 + 1, len(padded)):
+            gram = padded[end - ORDER + 1 : end + 1]
+            logp = seen.get(gram)
+            if logp is None:
+                logp = seen[gram] = self._lookup(gram)
+            total += logp
+        return total
