@@ -45,6 +45,16 @@ MAX_ATTEMPTS = 5
 LEASE = dt.timedelta(minutes=5)
 
 
+@dataclass(frozen=True)
+class Job:
+    """A job to schedule: its kind, when it is due, what it carries, its key if any."""
+
+    kind: str
+    due_at: dt.datetime
+    payload: Mapping[str, Any]
+    key: str | None = None
+
+
 async def schedule(
     session: AsyncSession,
     kind: str,
@@ -56,16 +66,6 @@ async def schedule(
     """Adds a job; a job with the same `key` is replaced (rescheduling is idempotent)."""
     (job,) = await schedule_many(session, [Job(kind, due_at, payload, key)])
     return job
-
-
-@dataclass(frozen=True)
-class Job:
-    """A job to schedule: its kind, when it is due, what it carries, its key if any."""
-
-    kind: str
-    due_at: dt.datetime
-    payload: Mapping[str, Any]
-    key: str | None = None
 
 
 async def schedule_many(

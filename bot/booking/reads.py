@@ -31,11 +31,12 @@ async def opp_sessions(
         .order_by(OppSession.starts_at)
         .limit(limit)
     )
-    pairs = [(opp, ltsa) for opp, ltsa in rows]
-    kept = [opp for opp, _ in pairs]
-    # the identity map holds rows weakly: keep them (and their LTSA) for the transaction
-    session.info.setdefault(_KEEP, []).extend([*kept, *(ltsa for _, ltsa in pairs[:1])])
-    return tuple(slot(row, ltsa_slug) for row in kept)
+    kept = session.info.setdefault(_KEEP, [])  # the identity map holds rows only weakly
+    slots = []
+    for opp, ltsa in rows:
+        kept += (opp, ltsa)
+        slots.append(slot(opp, ltsa_slug))
+    return tuple(slots)
 
 
 def slot(row: OppSession, ltsa_slug: str) -> OppSlot:
