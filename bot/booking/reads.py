@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Booking, Coordinator, Desk, DeskSlot, Ltsa, OppSession
@@ -16,21 +16,28 @@ UPCOMING = 6  # OPP sessions listed
 _KEEP = "ltsa.opp_rows"  # session.info: rows read in this transaction
 
 
+# built once: every step of the booking flow reads the sessions
+_UPCOMING = (
+    select(OppSession, Ltsa)
+    .join(Ltsa, Ltsa.id == OppSession.ltsa_id)
+    .where(
+        Ltsa.slug == bindparam("slug"),
+        OppSession.status == "scheduled",
+        OppSession.starts_at > bindparam("now"),
+    )
+    .order_by(OppSession.starts_at)
+    .limit(bindparam("limit"))
+)
+
+
 async def opp_sessions(
     session: AsyncSession, ltsa_slug: str, now: dt.datetime, limit: int = UPCOMING
 ) -> tuple[OppSlot, ...]:
     """The next scheduled OPP sessions of an LTSA, full ones included. The rows stay in the
     session's identity map until the transaction ends, so booking one of them (which gets it by
     id) and describing the booking read it once."""
-    rows = await session.execute(
-        select(OppSession, Ltsa)
-        .join(Ltsa, Ltsa.id == OppSession.ltsa_id)
-        .where(
-            Ltsa.slug == ltsa_slug, OppSession.status == "scheduled", OppSession.starts_at > now
-        )
-        .order_by(OppSession.starts_at)
-        .limit(limit)
-    )
+    params = {"slug": ltsa_slug, "now": now, "limit": limit}
+    rows = await session.execute(_UPCOMING, params)
     kept = session.info.setdefault(_KEEP, [])  # the identity map holds rows only weakly
     slots = []
     for opp, ltsa in rows:

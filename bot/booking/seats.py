@@ -36,7 +36,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -178,13 +178,14 @@ async def release_seat(session: AsyncSession, booking: Booking) -> None:
         )
 
 
+_ACTIVE_OPP = select(Booking).where(  # built once: every OPP confirmation asks
+    Booking.user_id == bindparam("user_id"), Booking.kind == "opp", Booking.status == ACTIVE
+)
+
+
 async def active_opp(session: AsyncSession, user_id: int) -> Booking | None:
     """The user's own active OPP booking, if any."""
-    return await session.scalar(
-        select(Booking).where(
-            Booking.user_id == user_id, Booking.kind == "opp", Booking.status == ACTIVE
-        )
-    )
+    return await session.scalar(_ACTIVE_OPP, {"user_id": user_id})
 
 
 TakeSeat = Callable[[Booking], Awaitable[bool]]
