@@ -4,7 +4,8 @@ gateway      one message's cost in-process (bot.bench.pathcost); then
              ltsa serve (uvicorn + Rasa) on a fresh PostgreSQL database: texts at 1, 20
              and 100 conversations, buttons at 20 and 100, repeated texts, memory;
              profiled with py-spy; then again with RASA_PROCESSES, GATEWAY_WORKERS=2 and
-             no parse cache: texts and buttons at 100
+             no parse cache: texts and buttons at 100; and with one gateway worker in
+             front of those Rasa processes: texts at 100
 booking      the booking race (bot.bench.booking_race): 500 at once, and 50 in flight
 broadcast    the other developers' broadcast benchmark (bot.bench.broadcast), if present
 cold start   `make run` to a healthy service, with the model and without (trains; skipped
@@ -128,6 +129,12 @@ def gateway_runs(results: Results, url: str, work: Path, rasa_processes: int) ->
         )
         if profile is not None:
             results.profiles[f"texts x100 (no cache, {name}; one worker sampled)"] = profile
+    # the same Rasa processes behind one gateway process: on 2 cores each process takes CPU
+    # from the others, and Rasa's parse is most of a text message's cost
+    with running_gateway(url, work / "one-worker", {**env, "GATEWAY_WORKERS": "1"}) as gw:
+        name = f"{rasa_processes} Rasa, 1 worker"
+        messages = latency.texts_for(texts, 1200, 100, 6)
+        results.multi.append(latency.run(gw, f"text x100, {name}", "text", messages, "o100"))
     log.info("memory: %s", results.memory)
 
 
