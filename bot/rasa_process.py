@@ -1,8 +1,10 @@
-"""The Rasa NLU server as a child process of the gateway.
+"""The NLU server as a child process of the gateway.
 
-`rasa run --enable-api` on loopback with a fresh auth token; the supervisor waits until it
-answers, restarts it when it dies (with a growing pause, at most 30 s), and stops it on exit.
-Its output goes to `var/log/rasa.log`, never to the gateway's log (it can contain texts).
+`nlu/rasa-env/server.py`, in Rasa's environment: the trained Rasa model behind Rasa's own
+`/model/parse` and `/status` routes, parsing the texts that arrive together as one batch
+(`rasa run --enable-api` parses one at a time). It listens on loopback with a fresh token; the
+supervisor waits until it answers, restarts it when it dies (with a growing pause, at most
+30 s), and stops it on exit. Its output goes to `var/log/rasa.log`, never to the gateway's log.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import httpx
 from bot.settings import Settings
 from nlu.client import RasaClient
 from nlu.gazetteer import Gazetteer
-from nlu.train import ensure_model, rasa_bin, rasa_env
+from nlu.train import ensure_model, rasa_env, rasa_python
 
 log = logging.getLogger(__name__)
 
@@ -83,17 +85,14 @@ class RasaSupervisor:
     async def _spawn(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [
-            str(rasa_bin(self.root)),
-            "run",
-            "--enable-api",
+            str(rasa_python(self.root)),
+            str(self.root / "nlu" / "rasa-env" / "server.py"),
             "--model",
             str(self.model),
-            "--interface",
+            "--host",
             "127.0.0.1",
             "--port",
             str(self.port),
-            "--auth-token",
-            self.token,
         ]
         with self.log_path.open("ab") as out:
             self._process = await asyncio.create_subprocess_exec(
@@ -101,7 +100,7 @@ class RasaSupervisor:
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
                 stdin=asyncio.subprocess.DEVNULL,
-                env=rasa_env(self.root),
+                env={**rasa_env(self.root), "NLU_SERVER_TOKEN": self.token},
                 cwd=self.root,
                 start_new_session=True,
             )

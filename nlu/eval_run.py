@@ -22,7 +22,7 @@ from nlu.client import RASA_WEIGHT, Parse, to_parse
 from nlu.evaluate import Example, rasa_training_yaml
 from nlu.gazetteer import Gazetteer
 from nlu.rules import rule_parse
-from nlu.train import ROOT, rasa_env
+from nlu.train import ROOT, rasa_env, rasa_python
 from nlu.understand import ALARM_THRESHOLD, PROTECTION_BIAS, with_safety_net
 
 _STEP = re.compile(
@@ -93,7 +93,7 @@ def raw_batch(model: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
     lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
     script = ROOT / "nlu" / "rasa-env" / "parse_batch.py"
     result = subprocess.run(  # noqa: S603
-        [str(ROOT / ".venv-rasa" / "bin" / "python"), str(script), str(model)],
+        [str(rasa_python(ROOT)), str(script), str(model)],
         input=lines,
         env=rasa_env(ROOT),
         cwd=ROOT,

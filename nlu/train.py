@@ -55,6 +55,11 @@ def rasa_bin(root: Path = ROOT) -> Path:
     return root / ".venv-rasa" / "bin" / "rasa"
 
 
+def rasa_python(root: Path = ROOT) -> Path:
+    """The Python of Rasa's environment (for nlu/rasa-env's scripts)."""
+    return root / ".venv-rasa" / "bin" / "python"
+
+
 def training_files(
     root: Path = ROOT, languages: tuple[str, ...] = TRAINING_LANGUAGES
 ) -> list[Path]:
