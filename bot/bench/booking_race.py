@@ -5,12 +5,15 @@ at the confirmation step, then starts `processes` OS processes (each its own eng
 connection pool, like separate gateway replicas); all press "Ya, daftarkan" at once through
 the real pipeline, each process with as many in flight as its pool has connections (or
 `in_flight`). Latency is measured from the press, so it includes the wait for a connection;
-`own_p50_ms`… is one attempt's own time, from when it was let in. It checks the outcome
-in the database and reports latency percentiles and throughput:
+`own_p50_ms`… is one attempt's own time, from when it was let in. With `warm_up`, each process
+first books through the same pipeline, engine and pool on another session (half of it fills),
+as a gateway that has been running does; without, the first attempts also pay for compiling
+statements and opening connections. It checks the outcome in the database and reports latency
+percentiles and throughput:
 
     {"attempts", "capacity", "booked", "full", "errors", "seats_taken", "bookings",
      "p50_ms", "p95_ms", "p99_ms", "own_p50_ms", "own_p95_ms", "own_p99_ms",
-     "throughput_per_s", "wall_s", "processes"}
+     "throughput_per_s", "wall_s", "processes", "warm_up"}
 
 `make bench` calls it; `tests/bot/booking/test_concurrency.py` asserts the counts (not the
 times). PostgreSQL is the point; SQLite works too (one writer at a time).
@@ -59,15 +62,15 @@ class _NoNlu:
         raise NluUnavailable("the race presses buttons only")
 
 
-async def _prepare(url: str, attempts: int, capacity: int) -> int:
-    """Migrates, syncs the directory, creates the session and the waiting users."""
+async def _prepare(url: str, attempts: int, capacity: int, days: int = 30) -> int:
+    """Migrates, syncs the directory, creates the session (in `days`) and the waiting users."""
     db = Database(url, ROOT)
     try:
         await db.migrate()
         content = load_content(ROOT / "content")
         async with db.transaction() as session:
             await sync_directory(session, content, slot_minutes=30, slot_capacity=2, demo=False)
-            start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=30)
+            start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=days)
             opp = await add_session(session, "ponorogo", start, capacity, "Disnaker (race)")
             for i in range(attempts):
                 user = await q.user_for(session, "web", f"race-{opp.id}-{i}")
@@ -93,9 +96,15 @@ def _configure_process(secret: str) -> None:
 
 
 async def _press(
-    url: str, senders: list[str], pool_size: int, in_flight: int | None = None
-) -> list[tuple[str, float, float]]:
-    """Presses "confirm" for every sender at once; (outcome, seconds, own seconds) per press."""
+    url: str,
+    senders: list[str],
+    pool_size: int,
+    in_flight: int | None = None,
+    warm: list[str] | None = None,
+    barrier: Barrier | None = None,
+) -> tuple[list[tuple[str, float, float]], float]:
+    """Presses "confirm" for every sender at once, after the `warm` senders and the other
+    processes (`barrier`); (outcome, seconds, own seconds) per press, and when it started."""
     db = Database(url, ROOT, pool_size=pool_size)
     renderer = Renderer(load_content(ROOT / "content"))
     pipeline = Pipeline(db, _NoNlu(), LanguageDetector.load(), renderer)
@@ -125,7 +134,12 @@ async def _press(
         return "full", elapsed, own
 
     try:
-        return list(await asyncio.gather(*(one(s) for s in senders)))
+        if warm:  # the same engine, pool and caches as the race
+            await asyncio.gather(*(one(s) for s in warm))
+        if barrier is not None:
+            await asyncio.to_thread(barrier.wait, JOIN_TIMEOUT)
+        started = time.time()
+        return list(await asyncio.gather(*(one(s) for s in senders))), started
     finally:
         await db.dispose()
 
@@ -138,14 +152,13 @@ def _worker(
     barrier: Barrier,
     out: Any,
     in_flight: int | None = None,
+    warm: list[str] | None = None,
 ) -> None:
     results: list[tuple[str, float, float]] = []
     started = ended = 0.0
     try:
         _configure_process(secret)
-        barrier.wait(timeout=JOIN_TIMEOUT)
-        started = time.time()
-        results = asyncio.run(_press(url, senders, pool_size, in_flight))
+        results, started = asyncio.run(_press(url, senders, pool_size, in_flight, warm, barrier))
         ended = time.time()
     finally:
         out.put((results, started, ended or time.time()))
@@ -202,19 +215,35 @@ def run(
     pool_size: int = 5,
     secret: str | None = None,
     in_flight: int | None = None,
+    warm_up: int = 0,
 ) -> dict[str, Any]:
-    """Runs the race once against `database_url`; returns counts and timings."""
+    """Runs the race once against `database_url`; returns counts and timings. `warm_up`:
+    presses each process makes first, on another session."""
     secret = secret or secrets.token_urlsafe(16)  # the race's own messages only
     _configure_process(secret)
     session_id = asyncio.run(_prepare(database_url, attempts, capacity))
     senders = [f"race-{session_id}-{i}" for i in range(attempts)]
+    warm: list[str] = []
+    if warm_up:
+        total = warm_up * processes
+        warm_id = asyncio.run(_prepare(database_url, total, total // 2, days=31))
+        warm = [f"race-{warm_id}-{i}" for i in range(total)]
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(processes)
     out = ctx.Queue()
     workers = [
         ctx.Process(
             target=_worker,
-            args=(database_url, senders[i::processes], pool_size, secret, barrier, out, in_flight),
+            args=(
+                database_url,
+                senders[i::processes],
+                pool_size,
+                secret,
+                barrier,
+                out,
+                in_flight,
+                warm[i::processes],
+            ),
             daemon=True,
         )
         for i in range(processes)
@@ -232,6 +261,7 @@ def run(
         "attempts": attempts,
         "capacity": capacity,
         "processes": processes,
+        "warm_up": warm_up,
         "booked": outcomes.count("booked"),
         "full": outcomes.count("full"),
         "errors": outcomes.count("error") + attempts - len(outcomes),

@@ -3,10 +3,11 @@
 gateway      one message's cost in-process (bot.bench.pathcost); then
              ltsa serve (uvicorn + Rasa) on a fresh PostgreSQL database: texts at 1, 20
              and 100 conversations, buttons at 20 and 100, repeated texts, memory;
-             profiled with py-spy; then again with RASA_PROCESSES, GATEWAY_WORKERS=2 and
-             no parse cache: texts and buttons at 100; and with one gateway worker in
-             front of those Rasa processes: texts at 100
-booking      the booking race (bot.bench.booking_race): 500 at once, and 50 in flight
+             profiled with py-spy; then with GATEWAY_WORKERS=2 and no parse cache: texts
+             and buttons at 100; and texts at 100 with more Rasa processes
+             (--rasa-processes)
+booking      the booking race (bot.bench.booking_race): 500 at once; and 50 in flight, from
+             fresh processes and from processes that have booked before
 broadcast    the other developers' broadcast benchmark (bot.bench.broadcast), if present
 cold start   `make run` to a healthy service, with the model and without (trains; skipped
              with --quick)
@@ -32,6 +33,11 @@ from bot.bench.profile import Profile, record, summarise
 
 log = logging.getLogger(__name__)
 WORKERS = 2  # GATEWAY_WORKERS of the second gateway: one per core
+# presses each race process makes on another session before the race with 50 in flight: a
+# fresh process's first presses also pay for compiling statements and opening connections
+# (measured with one process and 25 in flight: 300-380 ms, against 120-140 ms after them),
+# which a gateway that has been running has done
+WARM_UP = 50
 
 
 @dataclass
@@ -47,7 +53,8 @@ class Results:
     gateway_ready_s: float = 0.0
     profiles: dict[str, Profile] = field(default_factory=dict)
     race: dict[str, Any] = field(default_factory=dict)
-    race_50: dict[str, Any] = field(default_factory=dict)
+    race_50: dict[str, Any] = field(default_factory=dict)  # warmed up, as a running gateway
+    race_50_cold: dict[str, Any] = field(default_factory=dict)  # from fresh processes
     broadcast: dict[str, Any] | None = None
     broadcast_note: str = ""
     cold: dict[str, float | str] = field(default_factory=dict)
@@ -106,21 +113,17 @@ def gateway_runs(results: Results, url: str, work: Path, rasa_processes: int) ->
         if profile is not None:
             results.profiles["buttons x100"] = profile
     results.rasa_processes = rasa_processes
-    env = {
-        "RASA_PROCESSES": str(rasa_processes),
-        "NLU_CACHE_SECONDS": "0",
-        "GATEWAY_WORKERS": str(WORKERS),
-    }
+    # one gateway worker per core in front of one Rasa process, which parses the texts that
+    # arrive together as one batch
+    env = {"RASA_PROCESSES": "1", "NLU_CACHE_SECONDS": "0", "GATEWAY_WORKERS": str(WORKERS)}
     with running_gateway(url, work / "multi", env) as gw:
-        name = f"{rasa_processes} Rasa, {WORKERS} workers"
+        name = f"1 Rasa, {WORKERS} workers"
         messages = latency.texts_for(texts, 0, 100, 6)
         results.multi.append(latency.run(gw, f"text x100, {name}", "text", messages, "m100"))
         buttons = latency.buttons_for(100, 20)
         results.multi.append(
             latency.run(gw, f"buttons x100, {WORKERS} workers", "button", buttons, "mb100")
         )
-        for i, pid in enumerate(gw.rasa_pids()):
-            results.memory[f"Rasa {i + 1} of {rasa_processes}"] = rss_mb(pid)
         for i, pid in enumerate(gw.worker_pids()):
             results.memory[f"gateway worker {i + 1} of {WORKERS}"] = rss_mb(pid)
         messages = latency.texts_for(texts, 600, 100, 6)
@@ -129,23 +132,37 @@ def gateway_runs(results: Results, url: str, work: Path, rasa_processes: int) ->
         )
         if profile is not None:
             results.profiles[f"texts x100 (no cache, {name}; one worker sampled)"] = profile
-    # the same Rasa processes behind one gateway process: on 2 cores each process takes CPU
-    # from the others, and Rasa's parse is most of a text message's cost
-    with running_gateway(url, work / "one-worker", {**env, "GATEWAY_WORKERS": "1"}) as gw:
-        name = f"{rasa_processes} Rasa, 1 worker"
+    # more Rasa processes: each gets a share of the texts, so smaller batches
+    more = {**env, "RASA_PROCESSES": str(rasa_processes)}
+    with running_gateway(url, work / "more-rasa", more) as gw:
+        name = f"{rasa_processes} Rasa, {WORKERS} workers"
         messages = latency.texts_for(texts, 1200, 100, 6)
         results.multi.append(latency.run(gw, f"text x100, {name}", "text", messages, "o100"))
+        for i, pid in enumerate(gw.rasa_pids()):
+            results.memory[f"Rasa {i + 1} of {rasa_processes}"] = rss_mb(pid)
     log.info("memory: %s", results.memory)
 
 
 def booking_runs(results: Results, url_of: Callable[[], Any]) -> None:
-    """The booking race: 500 at once for 30 seats; 1,000 attempts with 50 in flight."""
+    """The booking race: 500 at once for 30 seats; 1,000 attempts with 50 in flight, from
+    fresh processes and from warmed-up ones."""
     with url_of() as (url, _engine):
         results.race = booking_race.run(url, attempts=500, capacity=30, processes=4, pool_size=5)
-    with url_of() as (url, _engine):
-        results.race_50 = booking_race.run(
-            url, attempts=1000, capacity=200, processes=2, pool_size=13, in_flight=25
-        )
+    for warm_up in (0, WARM_UP):
+        with url_of() as (url, _engine):
+            race = booking_race.run(
+                url,
+                attempts=1000,
+                capacity=200,
+                processes=2,
+                pool_size=13,
+                in_flight=25,
+                warm_up=warm_up,
+            )
+        if warm_up:
+            results.race_50 = race
+        else:
+            results.race_50_cold = race
 
 
 def broadcast_run(results: Results, url_of: Callable[[], Any]) -> None:
