@@ -7,16 +7,22 @@ slice, so that the parse cache does not answer them; button presses are payloads
 
 Per request the gateway's Server-Timing header gives its stages: "outside NLU" is the
 gateway's whole time for the request minus the NLU stage (waiting for Rasa included in it).
+The CPU time each process group spent during the scenario (`CpuSplit`: the gateway and its
+workers, Rasa, every PostgreSQL process, the load generator) is divided by the messages
+answered: on 2 cores, 2,000 ms over their sum is the most messages per second the machine
+could answer.
 """
 
 from __future__ import annotations
 
 import random
+import resource
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.bench import load
 from bot.bench.gateway import Gateway
+from bot.bench.machine import cpu_seconds, postgres_cpu_seconds
 from bot.settings import ROOT
 from nlu.evaluate import heldout_examples
 
@@ -58,6 +64,7 @@ class Result:
     cache_hits: int = 0
     cache_misses: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per answered message, by process
 
     @property
     def per_s(self) -> float:
@@ -79,7 +86,9 @@ def run(gateway: Gateway, name: str, kind: str, messages: list[list[str]], prefi
     """Runs one scenario against `gateway`; every conversation is its own new sender."""
     before = gateway.metrics()
     senders = [f"{prefix}-{i}" for i in range(len(messages))]
+    cpu = CpuSplit(gateway)
     raw = load.run_in_process({"url": gateway.url, "senders": senders, "messages": messages})
+    spent = cpu.spent()
     after = gateway.metrics()
     requests = raw["requests"]
     statuses: dict[str, int] = {}
@@ -109,7 +118,32 @@ def run(gateway: Gateway, name: str, kind: str, messages: list[list[str]], prefi
         cache_hits=delta('ltsa_nlu_cache_lookups{result="hit"}'),
         cache_misses=delta('ltsa_nlu_cache_lookups{result="miss"}'),
         statuses=statuses,
+        cpu_ms={k: round(v * 1000 / len(good), 2) for k, v in spent.items()} if good else {},
     )
+
+
+class CpuSplit:
+    """CPU time spent from now on by the gateway (its workers), Rasa, PostgreSQL and the load
+    generator (the child processes this process waits for)."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = sorted({gateway.pid, *gateway.worker_pids()})
+        self.rasa = gateway.rasa_pids()
+        self.start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {
+            "gateway": sum(cpu_seconds(p) for p in self.gateway),
+            "Rasa": sum(cpu_seconds(p) for p in self.rasa),
+            "PostgreSQL": postgres_cpu_seconds(),
+            "load generator": children.ru_utime + children.ru_stime,
+        }
+
+    def spent(self) -> dict[str, float]:
+        """Seconds of CPU per process group since this was made."""
+        now = self._now()
+        return {k: max(0.0, now[k] - self.start[k]) for k in now}
 
 
 def texts_for(texts: list[str], start: int, conversations: int, each: int) -> list[list[str]]:

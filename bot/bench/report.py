@@ -139,6 +139,41 @@ def _path_lines(results: Results) -> list[str]:
     ]
 
 
+CPU_GROUPS = ("gateway", "Rasa", "PostgreSQL", "load generator")
+
+
+def _cpu_lines(results: Results) -> list[str]:
+    """CPU per answered message, by process, and the throughput those costs allow."""
+    measured = [r for r in [*results.scenarios, *results.multi] if r.cpu_ms]
+    if not measured:
+        return []
+    cores = results.machine.cores
+    rows = []
+    for r in measured:
+        total = sum(r.cpu_ms.get(group, 0.0) for group in CPU_GROUPS)
+        ceiling = f"{cores * 1000 / total:.0f}" if total else "–"
+        rows.append(
+            [
+                r.name,
+                *(f"{r.cpu_ms.get(group, 0.0):.2f}" for group in CPU_GROUPS),
+                f"{total:.2f}",
+                ceiling,
+                f"{r.per_s:.0f}",
+            ]
+        )
+    return [
+        "## CPU per message, by process",
+        "",
+        "Milliseconds of CPU (user + system, from `/proc`) each process group spent during the "
+        "scenario, divided by the messages answered. With every core busy, the machine can "
+        f"answer at most {cores} × 1,000 ms over the total per second (*ceiling*); a target "
+        "above the ceiling needs less CPU per message, not less waiting.",
+        "",
+        *_table(["scenario", *CPU_GROUPS, "total", "ceiling msg/s", "measured msg/s"], rows),
+        "",
+    ]
+
+
 def render(results: Results, finding: str) -> str:
     """The whole report as Markdown."""
     m = results.machine
@@ -205,6 +240,7 @@ def render(results: Results, finding: str) -> str:
         *_not_ok(results),
         f"Gateway start to healthy (Rasa loading its model): {results.gateway_ready_s} s.",
         "",
+        *_cpu_lines(results),
         *_path_lines(results),
         "## Memory (RSS after the load, MB; peak in brackets)",
         "",
