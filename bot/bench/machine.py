@@ -94,15 +94,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time used so far by the PostgreSQL processes running now (server and backends)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                name = (entry / "stat").read_text().split("(", 1)[1].split(")", 1)[0]
-            except (OSError, IndexError):
-                continue
-            if name == "postgres":
-                total += cpu_seconds(int(entry.name))
-    return total
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine has been busy so far, summed over cores (/proc/stat: user,
+    nice, system, irq, softirq)."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in first[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")

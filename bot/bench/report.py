@@ -139,7 +139,7 @@ def _path_lines(results: Results) -> list[str]:
     ]
 
 
-CPU_GROUPS = ("gateway", "Rasa", "PostgreSQL", "load generator")
+CPU_GROUPS = ("gateway", "Rasa", "load generator", "rest")
 
 
 def _cpu_lines(results: Results) -> list[str]:
@@ -165,9 +165,11 @@ def _cpu_lines(results: Results) -> list[str]:
         "## CPU per message, by process",
         "",
         "Milliseconds of CPU (user + system, from `/proc`) each process group spent during the "
-        "scenario, divided by the messages answered. With every core busy, the machine can "
-        f"answer at most {cores} × 1,000 ms over the total per second (*ceiling*); a target "
-        "above the ceiling needs less CPU per message, not less waiting.",
+        "scenario, divided by the messages answered; *rest* is the rest of the machine's busy "
+        "time (`/proc/stat`): PostgreSQL, the kernel's network stack, anything else running. "
+        f"With every core busy, the machine can answer at most {cores} × 1,000 ms over the "
+        "total per second (*ceiling*); a target above the ceiling needs less CPU per message, "
+        "not less waiting.",
         "",
         *_table(["scenario", *CPU_GROUPS, "total", "ceiling msg/s", "measured msg/s"], rows),
         "",
