@@ -198,7 +198,6 @@ class RasaClient:
     def _http(self, server: _Server) -> aiohttp.ClientSession:
         if server.client is None or server.client.closed:
             server.client = aiohttp.ClientSession(
-                base_url=server.url,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 connector=aiohttp.TCPConnector(limit=32),
             )
@@ -249,7 +248,9 @@ class RasaClient:
         server.in_flight += 1
         try:
             async with self._http(server).post(
-                "/model/parse", params={"token": self.token}, json={"text": text}
+                f"{server.url.rstrip('/')}/model/parse",
+                params={"token": self.token},
+                json={"text": text},
             ) as response:
                 response.raise_for_status()
                 result = await response.json()
@@ -274,7 +275,9 @@ class RasaClient:
 
     async def _ping(self, server: _Server) -> bool:
         try:
-            async with self._http(server).get("/status", params={"token": self.token}) as response:
+            async with self._http(server).get(
+                f"{server.url.rstrip('/')}/status", params={"token": self.token}
+            ) as response:
                 ok = response.status == 200 and bool((await response.json()).get("model_file"))
         except (TimeoutError, aiohttp.ClientError, ValueError):
             return False
