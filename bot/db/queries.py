@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -288,10 +288,24 @@ async def is_handled(session: AsyncSession, message_id: int) -> bool:
     return bool(handled)
 
 
-async def mark_handled(session: AsyncSession, message_id: int, answered: Answered) -> None:
-    await session.execute(
-        update(Message).where(Message.id == message_id).values(handled=True, **asdict(answered))
+# on the table, not the mapped class: the ORM's UPDATE looks for the row among the objects the
+# session holds to change them too (the message being answered is not one of them), and
+# building the statement each time cost more than running it
+_MESSAGES = cast(Table, Message.__table__)
+_MARK_HANDLED = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"))
+    .values(
+        handled=True,
+        **{name: bindparam(f"answered_{name}") for name in ("intent", "confidence", "language")},
+        payload=bindparam("answered_payload"),
     )
+)
+
+
+async def mark_handled(session: AsyncSession, message_id: int, answered: Answered) -> None:
+    params = {f"answered_{k}": v for k, v in asdict(answered).items()}
+    await session.execute(_MARK_HANDLED, {"message_id": message_id, **params})
 
 
 async def pushed_after(
