@@ -63,7 +63,7 @@ class Batcher:
             self.wake.clear()
             while self.pending:
                 # requests that arrived during the last batch are in the sockets' buffers:
-                # two turns of the loop read them, and they join this batch
+                # a few turns of the loop read them, and they join this batch
                 for _ in range(JOIN_TURNS):
                     await asyncio.sleep(0)
                 batch = self.pending[: self.max_batch]
