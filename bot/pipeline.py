@@ -2,7 +2,8 @@
 answer. Every channel calls `Pipeline.handle`; nothing else answers users.
 
     typed text:
-        store inbound (a redelivered one gets the answer given before); the NLU parses meanwhile
+        store inbound (bot.intake; a redelivered one gets the answer given before): someone
+            known on PostgreSQL in one statement, else in a transaction, the NLU parsing meanwhile
         the language (explicit choice wins)
         in one transaction with the conversation locked:
             flows.dispatch -> actions; apply them (state, language, LTSA, case); render;
@@ -24,6 +25,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import intake
 from bot.booking import seats
 from bot.booking.ics import CalendarLinks
 from bot.booking.push import Push, push
@@ -31,16 +33,15 @@ from bot.booking.resolve import Context, resolve
 from bot.booking.seats import SeatGone
 from bot.casework.hours import OfficeHours
 from bot.casework.rules import CaseRules
-from bot.channels.base import Button, Incoming, Outgoing
-from bot.db import channel_queries as cq
+from bot.channels.base import Incoming, Outgoing
 from bot.db import queries as q
 from bot.db.engine import Database
 from bot.db.models import Conversation as ConversationRow
-from bot.db.models import Message as MessageRow
 from bot.db.models import User
 from bot.db.outage import DatabaseUnavailable, is_outage
 from bot.effects import apply_actions
 from bot.flowstore import ContentStore, TurnStore
+from bot.intake import outgoing
 from bot.language import LanguageChoice, choose_language
 from bot.metrics import stage
 from bot.render import Renderer
@@ -71,12 +72,6 @@ class Outbox(Protocol):
     async def enqueue(
         self, session: AsyncSession, user_id: int, messages: list[Outgoing]
     ) -> None: ...
-
-
-def _outgoing(message: MessageRow) -> Outgoing:
-    """A stored outbound message as the channels see it."""
-    buttons = tuple(Button(b["title"], b["payload"]) for b in message.buttons or ())
-    return Outgoing(message.text, buttons, message.sender, message.id)
 
 
 class Pipeline:
@@ -132,33 +127,32 @@ class Pipeline:
 
         try:
             with stage("store"):
-                user, message, duplicate, previous, stored_text, with_person = await self._store(
-                    incoming, text, dedupe, parse_early
-                )
+                stored = await intake.store(self.db, incoming, text, dedupe, parse_early)
         except Exception as exc:  # not stored: no reply may pretend it was
             drop(parsing)
             if is_outage(exc):
                 raise DatabaseUnavailable(str(exc)) from exc
             raise
         # stored but never answered (a crash before the answer): answered now
-        if duplicate and (message.handled or previous):
+        if stored.answered is not None:
             drop(parsing)
-            log.info("redelivered message %s answered from the store", message.id)
-            return [_outgoing(m) for m in previous]
+            log.info("redelivered message %s answered from the store", stored.message_id)
+            return stored.answered
+        stored_text = stored.text
         detection: Detection | None
         if parsing:
             detection = self._detect(stored_text)  # while Rasa still parses
             understood = await parsing[0]
         else:
-            understood = await self.understand(stored_text, nlu=not with_person)
+            understood = await self.understand(stored_text, nlu=not stored.with_person)
             detection = None if understood.turn.is_button else self._detect(stored_text)
         understood = with_staff_preference(understood)
         try:
             with stage("answer"):
                 answer = partial(
                     self._answer,
-                    user.id,
-                    message.id,
+                    stored.user_id,
+                    stored.message_id,
                     stored_text,
                     understood,
                     detection,
@@ -172,8 +166,8 @@ class Pipeline:
         except Exception as exc:
             if is_outage(exc):  # stored but not answered: its redelivery is answered
                 raise DatabaseUnavailable(str(exc)) from exc
-            log.exception("could not answer message %s", message.id)
-            return await self._apologise(user.id, message.id, incoming.channel)
+            log.exception("could not answer message %s", stored.message_id)
+            return await self._apologise(stored.user_id, stored.message_id, incoming.channel)
 
     async def _press(
         self, incoming: Incoming, text: str, dedupe: str | None, pressed: Understood
@@ -219,36 +213,10 @@ class Pipeline:
             )
             if duplicate:
                 previous = await q.replies_to(session, message.id)
-                return [_outgoing(m) for m in previous] if message.handled or previous else None
+                return [outgoing(m) for m in previous] if message.handled or previous else None
             return await self._reply(
                 session, conv, user, message.id, text, pressed, incoming.channel, None
             )
-
-    async def _store(
-        self,
-        incoming: Incoming,
-        text: str,
-        dedupe: str | None,
-        on_mode: Callable[[str], None] | None = None,
-    ) -> tuple[User, MessageRow, bool, list[MessageRow], str, bool]:
-        """Stores the inbound message (once per platform id); what answering it needs
-        (`on_mode` hears who answers the user, bot or human, as soon as that is known)."""
-        async with self.db.transaction() as session:
-            user, mode = await q.user_and_mode(session, incoming.channel, incoming.user_id)
-            if on_mode is not None:
-                on_mode(mode)
-            message, duplicate = await q.store_inbound(
-                session, user, incoming.channel, text, dedupe
-            )
-            previous = await q.replies_to(session, message.id) if duplicate else []
-            attachment = incoming.metadata.get("attachment")
-            if isinstance(attachment, dict):
-                # a file is kept only with an open case; the flow tells the user which it was
-                kept = await cq.attach(session, user, message, attachment)
-                text = payload("attachment", kept=kept)
-            # a case worker has the conversation: typed text is for them, not for the NLU
-            with_person = mode == "human"
-        return user, message, duplicate, previous, text, with_person
 
     async def understand(self, text: str, *, nlu: bool = True) -> Understood:
         """A Turn from a button payload or command, or from the NLU (degraded when it is down);
@@ -306,7 +274,7 @@ class Pipeline:
             conv, user, handled = await q.turn_state(session, user_id, message_id, lock=True)
             # a redelivery answered meanwhile (only a message with a platform id comes twice)
             if redeliverable and handled:
-                return [_outgoing(m) for m in await q.replies_to(session, message_id)]
+                return [outgoing(m) for m in await q.replies_to(session, message_id)]
             answered = q.Answered(
                 turn.intent,
                 turn.confidence,

@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db.direct import DirectPool
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -67,6 +69,8 @@ class Database:
             # dropped fails its first statement instead, as an outage (503, the platform
             # redelivers), and SQLAlchemy then drops every pooled connection that is as old.
             kwargs |= {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
+        # single statements on the message path, without the ORM (bot.db.inbound)
+        self.direct = None if self.is_sqlite else DirectPool(self.url, pool_size)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _sqlite_hooks(self.engine)
@@ -100,6 +104,8 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        if self.direct is not None:
+            await self.direct.close()
         await self.engine.dispose()
 
 

@@ -1,0 +1,69 @@
+"""Storing an inbound message before it is answered: the first step of `Pipeline.handle`.
+
+Someone known writing on PostgreSQL is stored in one statement (`bot.db.inbound`); a first
+contact, a redelivery, a file, and everything on SQLite take a transaction through the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from bot.channels.base import Button, Incoming, Outgoing
+from bot.db import channel_queries as cq
+from bot.db import queries as q
+from bot.db.engine import Database
+from bot.db.inbound import store_known_text
+from bot.db.models import Message
+from flows import payload
+
+
+class Stored(NamedTuple):
+    """An inbound message once stored: whose, its id, its text as the flows read it, whether a
+    case worker has the chat, and the answer already given to it (a redelivery)."""
+
+    user_id: int
+    message_id: int
+    text: str
+    with_person: bool
+    answered: list[Outgoing] | None = None
+
+
+def outgoing(message: Message) -> Outgoing:
+    """A stored outbound message as the channels see it."""
+    buttons = tuple(Button(b["title"], b["payload"]) for b in message.buttons or ())
+    return Outgoing(message.text, buttons, message.sender, message.id)
+
+
+async def store(
+    db: Database,
+    incoming: Incoming,
+    text: str,
+    dedupe: str | None,
+    on_mode: Callable[[str], None] | None = None,
+) -> Stored:
+    """Stores the inbound message (once per platform id); what answering it needs
+    (`on_mode` hears who answers the user, bot or human, as soon as that is known)."""
+    attachment = incoming.metadata.get("attachment")
+    if db.direct is not None and not isinstance(attachment, dict):
+        known = await store_known_text(db.direct, incoming.channel, incoming.user_id, text, dedupe)
+        if known is not None:
+            if on_mode is not None:
+                on_mode(known.mode)
+            return Stored(known.user_id, known.message_id, text, known.mode == "human")
+    async with db.transaction() as session:
+        user, mode = await q.user_and_mode(session, incoming.channel, incoming.user_id)
+        if on_mode is not None:
+            on_mode(mode)
+        message, duplicate = await q.store_inbound(session, user, incoming.channel, text, dedupe)
+        answered = None
+        if duplicate:
+            previous = await q.replies_to(session, message.id)
+            if message.handled or previous:
+                answered = [outgoing(m) for m in previous]
+        if isinstance(attachment, dict):
+            # a file is kept only with an open case; the flow tells the user which it was
+            kept = await cq.attach(session, user, message, attachment)
+            text = payload("attachment", kept=kept)
+        # a case worker has the conversation: typed text is for them, not for the NLU
+        return Stored(user.id, message.id, text, mode == "human", answered)

@@ -1,0 +1,113 @@
+"""The one-statement store of a known user's text on PostgreSQL (`bot.db.inbound`) writes what
+the ORM's transaction writes, and leaves to that transaction whatever it does not cover."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text, update
+
+from bot.channels.base import Incoming
+from bot.crypto import PREFIX
+from bot.db import queries as q
+from bot.db.engine import Database
+from bot.db.inbound import store_known_text
+from bot.db.models import Message, User
+from bot.intake import store
+from bot.settings import ROOT
+from tests.conftest import _drop_postgres, _postgres_database
+
+
+@pytest.fixture
+async def postgres() -> AsyncIterator[Database]:
+    url, name = await _postgres_database()
+    db = Database(url, ROOT)
+    await db.migrate()
+    yield db
+    await db.dispose()
+    await _drop_postgres(name)
+
+
+async def _known(db: Database, chat: str, mode: str = "bot") -> int:
+    async with db.transaction() as session:
+        user = await q.user_for(session, "telegram", chat)
+        conv = await q.conversation_for(session, user.id)
+        conv.mode = mode
+        return user.id
+
+
+async def _row(db: Database, message_id: int) -> Message:
+    async with db.transaction() as session:
+        return await session.get_one(Message, message_id)
+
+
+def _columns(message: Message) -> dict[str, object]:
+    skip = {"id", "created_at", "dedupe_key"}
+    names = [column.key for column in Message.__table__.columns]
+    return {name: getattr(message, name) for name in names if name not in skip}
+
+
+async def test_it_stores_the_row_the_orm_stores(postgres: Database) -> None:
+    user_id = await _known(postgres, "100")
+    assert postgres.direct is not None
+    fast = await store_known_text(postgres.direct, "telegram", "100", "syarat paspor?", "k:1")
+    assert fast is not None and fast.user_id == user_id and fast.mode == "bot"
+    async with postgres.transaction() as session:
+        user = await session.get_one(User, user_id)
+        orm, duplicate = await q.store_inbound(session, user, "telegram", "syarat paspor?", "k:2")
+        assert not duplicate
+    one, other = await _row(postgres, fast.message_id), await _row(postgres, orm.id)
+    assert _columns(one) == _columns(other)
+    assert one.text == "syarat paspor?" and one.dedupe_key == "k:1"
+    assert one.created_at.tzinfo is not None
+    async with postgres.transaction() as session:  # encrypted at rest, as the ORM writes it
+        raw = await session.scalar(
+            text("SELECT text FROM messages WHERE id = :id"), {"id": fast.message_id}
+        )
+    assert raw.startswith(PREFIX) and "paspor" not in raw
+
+
+async def test_it_marks_the_window_at_most_once_a_minute(postgres: Database) -> None:
+    user_id = await _known(postgres, "200")
+    assert postgres.direct is not None
+    first = await store_known_text(postgres.direct, "telegram", "200", "halo", None)
+    assert first is not None
+    stamped = (await _row(postgres, first.message_id)).created_at
+    async with postgres.transaction() as session:
+        assert (await session.get_one(User, user_id)).last_inbound_at == stamped
+    await store_known_text(postgres.direct, "telegram", "200", "halo lagi", None)
+    async with postgres.transaction() as session:
+        assert (await session.get_one(User, user_id)).last_inbound_at == stamped
+        earlier = stamped - q.INBOUND_EVERY - timedelta(seconds=1)
+        await session.execute(
+            update(User).where(User.id == user_id).values(last_inbound_at=earlier)
+        )
+    later = await store_known_text(postgres.direct, "telegram", "200", "masih ada?", None)
+    assert later is not None
+    async with postgres.transaction() as session:
+        moved = (await session.get_one(User, user_id)).last_inbound_at
+    assert moved == (await _row(postgres, later.message_id)).created_at
+
+
+async def test_it_leaves_first_contacts_and_redeliveries_to_the_orm(postgres: Database) -> None:
+    assert postgres.direct is not None
+    assert await store_known_text(postgres.direct, "telegram", "300", "halo", "k:3") is None
+    async with postgres.transaction() as session:  # nobody was created, nothing was stored
+        assert await session.scalar(select(User.id)) is None
+    await _known(postgres, "300")
+    assert await store_known_text(postgres.direct, "telegram", "300", "halo", "k:3") is not None
+    assert await store_known_text(postgres.direct, "telegram", "300", "halo", "k:3") is None
+    async with postgres.transaction() as session:
+        assert await q.count_messages(session) == 1
+
+
+async def test_it_tells_who_answers_the_user(postgres: Database) -> None:
+    await _known(postgres, "400", mode="human")
+    heard: list[str] = []
+    stored = await store(
+        postgres, Incoming("telegram", "400", "tolong"), "tolong", None, heard.append
+    )
+    assert heard == ["human"] and stored.with_person and stored.answered is None
+    assert (await _row(postgres, stored.message_id)).text == "tolong"
