@@ -1,7 +1,8 @@
 """Storing an inbound message before it is answered: the first step of `Pipeline.handle`.
 
-Someone known writing on PostgreSQL is stored in one statement (`bot.db.inbound`); a first
-contact, a redelivery, a file, and everything on SQLite take a transaction through the ORM.
+Someone known writing on PostgreSQL is read and stored with two single statements
+(`bot.db.inbound`); a first contact, a redelivery, a file, and everything on SQLite take a
+transaction through the ORM. The NLU starts on the text as soon as it is known who answers it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from bot.channels.base import Button, Incoming, Outgoing
 from bot.db import channel_queries as cq
 from bot.db import queries as q
 from bot.db.engine import Database
-from bot.db.inbound import store_known_text
+from bot.db.inbound import known_user, store_text
 from bot.db.models import Message
 from flows import payload
 
@@ -46,11 +47,15 @@ async def store(
     (`on_mode` hears who answers the user, bot or human, as soon as that is known)."""
     attachment = incoming.metadata.get("attachment")
     if db.direct is not None and not isinstance(attachment, dict):
-        known = await store_known_text(db.direct, incoming.channel, incoming.user_id, text, dedupe)
+        known = await known_user(db.direct, incoming.channel, incoming.user_id)
         if known is not None:
+            user_id, mode = known
             if on_mode is not None:
-                on_mode(known.mode)
-            return Stored(known.user_id, known.message_id, text, known.mode == "human")
+                on_mode(mode)
+                on_mode = None  # heard once: the ORM path below must not start a second parse
+            message_id = await store_text(db.direct, user_id, incoming.channel, text, dedupe)
+            if message_id is not None:
+                return Stored(user_id, message_id, text, mode == "human")
     async with db.transaction() as session:
         user, mode = await q.user_and_mode(session, incoming.channel, incoming.user_id)
         if on_mode is not None:

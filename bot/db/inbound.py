@@ -1,32 +1,34 @@
-"""Storing a known user's typed text in one statement on PostgreSQL (`DirectPool`).
+"""Storing a known user's typed text on PostgreSQL with two single statements (`DirectPool`).
 
 It does what `queries.user_and_mode` then `queries.store_inbound` do in a transaction for someone
 who has written before: the same row, encrypted the same way, the same 24-hour-window mark on
-the user, the same refusal of a redelivered platform message. Whatever it does not cover returns
-None and takes the ORM path: a first contact (no user yet) and a redelivery (the message is
-there already, with or without its answer).
+the user, the same refusal of a redelivered platform message. The read comes first so that the
+NLU can start on the text while it is stored. Whatever it does not cover returns None and takes
+the ORM path: a first contact (no user yet) and a redelivery (the message is there already,
+with or without its answer).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from bot.crypto import encrypt
 from bot.db.direct import DirectPool
 from bot.db.models.base import utcnow
 from bot.db.queries import INBOUND_EVERY
 
-# known: the user and who answers them; stored: the message, unless its dedupe key is taken;
+_KNOWN = """
+SELECT users.id, conversations.mode
+FROM users LEFT JOIN conversations ON conversations.user_id = users.id
+WHERE users.channel = $1 AND users.channel_user_id = $2
+"""
+
+# stored: the message, unless its dedupe key is taken (or the user was erased meanwhile);
 # seen: the user's last_inbound_at, moved at most once a minute, as store_inbound does
-_STORE_KNOWN = """
-WITH known AS (
-    SELECT users.id, conversations.mode
-    FROM users LEFT JOIN conversations ON conversations.user_id = users.id
-    WHERE users.channel = $1 AND users.channel_user_id = $2
-), stored AS (
+_STORE = """
+WITH stored AS (
     INSERT INTO messages (user_id, direction, sender, channel, dedupe_key, text, delivery,
                           handled, created_at)
-    SELECT known.id, 'in', 'user', $1, $3, $4, 'reply', false, $5::timestamptz FROM known
+    SELECT users.id, 'in', 'user', $2, $3, $4, 'reply', false, $5::timestamptz
+    FROM users WHERE users.id = $1
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id, user_id
 ), seen AS (
@@ -36,28 +38,25 @@ WITH known AS (
       AND (users.last_inbound_at IS NULL
            OR users.last_inbound_at <= $5::timestamptz - $6::interval)
 )
-SELECT known.id AS user_id, known.mode, stored.id AS message_id
-FROM known LEFT JOIN stored ON true
+SELECT id FROM stored
 """
 
 
-@dataclass(frozen=True)
-class StoredText:
-    """A typed text stored for a known user; `mode`: who answers them, bot or human."""
+async def known_user(
+    pool: DirectPool, channel: str, channel_user_id: str
+) -> tuple[int, str] | None:
+    """The user of a channel identity and who answers them (bot or human); None for someone
+    who has not written before."""
+    row = await pool.fetchrow(_KNOWN, channel, channel_user_id)
+    return None if row is None else (row["id"], row["mode"] or "bot")
 
-    user_id: int
-    message_id: int
-    mode: str
 
-
-async def store_known_text(
-    pool: DirectPool, channel: str, channel_user_id: str, text: str, dedupe_key: str | None
-) -> StoredText | None:
-    """Stores the text of someone known, in one round trip; None when the ORM path must (no
-    such user yet, or this platform message was stored before)."""
+async def store_text(
+    pool: DirectPool, user_id: int, channel: str, text: str, dedupe_key: str | None
+) -> int | None:
+    """Stores a text of user `user_id`, in one round trip; its id, or None when the ORM path
+    must store it (this platform message was stored before, or the user is gone)."""
     row = await pool.fetchrow(
-        _STORE_KNOWN, channel, channel_user_id, dedupe_key, encrypt(text), utcnow(), INBOUND_EVERY
+        _STORE, user_id, channel, dedupe_key, encrypt(text), utcnow(), INBOUND_EVERY
     )
-    if row is None or row["message_id"] is None:
-        return None
-    return StoredText(row["user_id"], row["message_id"], row["mode"] or "bot")
+    return None if row is None else int(row["id"])

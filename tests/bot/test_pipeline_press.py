@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event, select
 
 import bot.pipeline as pipeline_module
+from bot import intake
 from bot.db import queries as q
 from bot.db.models import Conversation, Message, utcnow
 from bot.pipeline import Pipeline
@@ -127,7 +128,7 @@ async def test_typed_text_is_parsed_while_it_is_stored(
     nlu = NoticedNlu()
     chat = Chat(Pipeline(pipeline.db, nlu, detector, renderer))
     await chat.send("/start")
-    storing = q.store_inbound
+    storing = q.store_inbound if pipeline.db.direct is None else intake.store_text
     parsed_meanwhile: list[bool] = []
 
     async def store_waiting_for_the_parse(*args: Any) -> Any:
@@ -138,10 +139,10 @@ async def test_typed_text_is_parsed_while_it_is_stored(
             parsed_meanwhile.append(False)
         return await storing(*args)
 
-    monkeypatch.setattr(q, "store_inbound", store_waiting_for_the_parse)
-    # the transaction's path (SQLite, a first contact): the parse begins once the mode is read;
-    # a known user's text on PostgreSQL is stored in one statement, before the parse begins
-    monkeypatch.setattr(pipeline.db, "direct", None)
+    if pipeline.db.direct is None:  # SQLite: the ORM's transaction
+        monkeypatch.setattr(q, "store_inbound", store_waiting_for_the_parse)
+    else:  # PostgreSQL: the statement after the read of who answers
+        monkeypatch.setattr(intake, "store_text", store_waiting_for_the_parse)
     await chat.send("syarat bikin paspor apa aja")
     assert parsed_meanwhile == [True]
     assert said(renderer, "id", "faq.passport.answer") in chat.text()
