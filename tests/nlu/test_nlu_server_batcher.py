@@ -37,7 +37,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, list[l
 
 
 async def run_batcher(module: ModuleType, max_batch: int, texts: list[str]) -> list[Any]:
-    batcher = module.Batcher(agent=None, max_batch=max_batch)
+    batcher = module.Batcher(agent=None, max_batch=max_batch, gather_ms=0)
     runner = asyncio.create_task(batcher.run())
     try:
         return await asyncio.gather(*(batcher.parse(t) for t in texts), return_exceptions=True)
@@ -69,3 +69,44 @@ async def test_a_text_that_fails_fails_only_its_own_request(
     assert results[0]["text"] == "satu" and results[2]["text"] == "tiga"
     assert isinstance(results[1], ValueError)
     assert batches == [["satu", "boom", "tiga"], ["satu"], ["boom"], ["tiga"]]
+
+
+async def test_under_load_a_batch_fills_for_a_moment_and_a_lone_text_goes_at_once(
+    server: tuple[ModuleType, list[list[str]]],
+) -> None:
+    module, batches = server
+    batcher = module.Batcher(agent=None, max_batch=32, gather_ms=200)
+    runner = asyncio.create_task(batcher.run())
+    try:
+        await batcher.parse("alone")  # nothing before it: parsed at once
+        await asyncio.gather(batcher.parse("a"), batcher.parse("b"))  # together: load
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        async def later(text: str, delay: float) -> Any:
+            await asyncio.sleep(delay)
+            return await batcher.parse(text)
+
+        # after a batch of two, the next batch waits for company: all three join it
+        await asyncio.gather(later("c", 0), later("d", 0.05), later("e", 0.1))
+        waited = loop.time() - started
+        await batcher.parse("f")  # the batch before had company: it waits the window, alone
+        await batcher.parse("g")  # the last batch was one text: no wait
+    finally:
+        runner.cancel()
+    assert batches == [["alone"], ["a", "b"], ["c", "d", "e"], ["f"], ["g"]]
+    assert 0.1 <= waited < 1.0
+
+
+async def test_a_full_batch_does_not_wait(server: tuple[ModuleType, list[list[str]]]) -> None:
+    module, batches = server
+    batcher = module.Batcher(agent=None, max_batch=3, gather_ms=60_000)
+    runner = asyncio.create_task(batcher.run())
+    try:
+        await asyncio.gather(batcher.parse("a"), batcher.parse("b"))  # load: the next one waits
+        await asyncio.wait_for(
+            asyncio.gather(*(batcher.parse(t) for t in ("c", "d", "e"))), timeout=5
+        )
+    finally:
+        runner.cancel()
+    assert batches == [["a", "b"], ["c", "d", "e"]]
