@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.channels.base import Outgoing
 from bot.db import outbox_queries as oq
 from bot.db import queries as q
-from bot.db.models import User
+from bot.db.models import Message, User
 from bot.outbox import OutboxSender, Platform
 
 HELD = "outside the 24-hour window: sent when the user writes"
@@ -58,14 +58,16 @@ class Delivery:
         `dedupe_key` goes on its first message), outbox rows written at the commit."""
         rows = [
             [
-                q.outbound_message(
-                    p.user.id,
-                    p.user.channel,
-                    m,
-                    reply_to=None,
-                    language=p.user.language,
-                    delivery="push",
-                    dedupe_key=p.dedupe_key if i == 0 else None,
+                Message(
+                    **q.outbound_values(
+                        p.user.id,
+                        p.user.channel,
+                        m,
+                        reply_to=None,
+                        language=p.user.language,
+                        delivery="push",
+                        dedupe_key=p.dedupe_key if i == 0 else None,
+                    )
                 )
                 for i, m in enumerate(p.messages)
             ]

@@ -219,7 +219,7 @@ async def store_inbound(
     return message, False
 
 
-def outbound_message(
+def outbound_values(
     user_id: int,
     channel: str,
     message: Outgoing,
@@ -228,22 +228,22 @@ def outbound_message(
     language: str | None,
     delivery: str = "reply",
     dedupe_key: str | None = None,
-) -> Message:
-    """The row of one outgoing message (added by the caller)."""
-    return Message(
-        user_id=user_id,
-        direction="out",
-        sender=message.sender,
-        channel=channel,
-        dedupe_key=dedupe_key,
-        text=message.text,
-        buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons] or None,
-        language=language,
-        reply_to_id=reply_to,
-        delivery=delivery,
-        handled=True,
-        created_at=utcnow(),
-    )
+) -> dict[str, Any]:
+    """The column values of one outgoing message (`Message(**values)` is its row)."""
+    return {
+        "user_id": user_id,
+        "direction": "out",
+        "sender": message.sender,
+        "channel": channel,
+        "dedupe_key": dedupe_key,
+        "text": message.text,
+        "buttons": [{"title": b.title, "payload": b.payload} for b in message.buttons] or None,
+        "language": language,
+        "reply_to_id": reply_to,
+        "delivery": delivery,
+        "handled": True,
+        "created_at": utcnow(),
+    }
 
 
 def with_ids(messages: Sequence[Outgoing], rows: Sequence[Message]) -> list[Outgoing]:
@@ -271,21 +271,10 @@ async def store_outbound(
     """Stores outgoing messages; returns them with their stored ids."""
     if not messages:
         return []
-    now = utcnow()
     rows = [
-        {
-            "user_id": user_id,
-            "direction": "out",
-            "sender": m.sender,
-            "channel": channel,
-            "text": m.text,
-            "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons] or None,
-            "language": language,
-            "reply_to_id": reply_to,
-            "delivery": delivery,
-            "handled": True,
-            "created_at": now,
-        }
+        outbound_values(
+            user_id, channel, m, reply_to=reply_to, language=language, delivery=delivery
+        )
         for m in messages
     ]
     ids = (await session.execute(_INSERT_OUTBOUND, rows)).scalars().all()
