@@ -16,6 +16,12 @@ def clean_text(raw: str) -> str:
     return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in kept)
 
 
+def storable_id(value: str) -> bool:
+    """True for an identifier (a sender, a platform message id) that every database stores as it
+    is: no control characters (PostgreSQL refuses NUL) and no lone surrogates (not UTF-8)."""
+    return not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+
+
 def nlu_text(text: str) -> str:
     """The text given to the NLU: no invisible characters, collapsed spaces, capped in length."""
     visible = "".join(

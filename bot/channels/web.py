@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from bot.channels.base import Incoming, Outgoing
 from bot.db import queries as q
+from bot.text import storable_id
 
 CHANNEL = "web"
 MAX_SENDER = 128
@@ -42,6 +43,15 @@ def rest_message(recipient: str, message: Outgoing) -> dict[str, Any]:
     return item
 
 
+def _sender_ok(sender: object) -> TypeGuard[str]:
+    return (
+        isinstance(sender, str)
+        and bool(sender.strip())
+        and len(sender) <= MAX_SENDER
+        and storable_id(sender)
+    )
+
+
 def parse_body(raw: bytes) -> tuple[Incoming | None, JSONResponse | None]:
     """The Incoming of a REST webhook body, or the 4xx that explains why there is none."""
     try:
@@ -53,11 +63,12 @@ def parse_body(raw: bytes) -> tuple[Incoming | None, JSONResponse | None]:
     if not isinstance(body, dict):
         return None, problem(422, "invalid_body", "the body must be a JSON object")
     sender = body.get("sender")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER:
+    if not _sender_ok(sender):
         return None, problem(
             422,
             "invalid_sender",
-            f"sender must be a non-empty string of at most {MAX_SENDER} characters",
+            f"sender must be a non-empty string of at most {MAX_SENDER} characters, "
+            "without control characters",
         )
     message = body.get("message", "")
     if message is None:
@@ -66,6 +77,10 @@ def parse_body(raw: bytes) -> tuple[Incoming | None, JSONResponse | None]:
         return None, problem(422, "invalid_message", "message must be a string")
     metadata = body.get("metadata")
     message_id = metadata.get("message_id") if isinstance(metadata, dict) else None
+    if isinstance(message_id, str) and not storable_id(message_id):
+        return None, problem(
+            422, "invalid_message_id", "metadata.message_id must not hold control characters"
+        )
     return (
         Incoming(
             channel=CHANNEL,
@@ -90,8 +105,8 @@ async def rest_webhook(request: Request) -> Response:
 @router.get("/webhooks/rest/messages")
 async def rest_messages(request: Request, sender: str = "", after: str = "0") -> Response:
     """Messages sent to a web-chat user after message `after`."""
-    if not sender.strip() or len(sender) > MAX_SENDER:
-        return problem(422, "invalid_sender", "sender is required")
+    if not _sender_ok(sender):
+        return problem(422, "invalid_sender", "sender is required, without control characters")
     if not after.isdigit() or len(after) > 18:
         return problem(422, "invalid_after", "after must be a message id (a whole number)")
     async with request.app.state.services.db.transaction() as session:

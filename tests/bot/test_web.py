@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import running_app, service_settings
+from tests.conftest import _drop_postgres, _postgres_database, running_app, service_settings
 
 
 @pytest.fixture
@@ -95,3 +96,40 @@ async def test_the_chat_page_and_its_script_are_served(client: httpx.AsyncClient
     script = await client.get("/chat.js")
     assert "textContent" in script.text
     assert "innerHTML" not in script.text
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_db_client(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    if request.param == "sqlite":
+        async with running_app(service_settings(tmp_path)) as client:
+            yield client
+        return
+    url, name = await _postgres_database()
+    try:
+        async with running_app(service_settings(tmp_path, url)) as client:
+            yield client
+    finally:
+        await _drop_postgres(name)
+
+
+@pytest.mark.parametrize("sender", ["a\u0000b", "s\ud800", "tab\there", "\u0085"])
+async def test_a_sender_no_database_can_store_gets_a_422_not_a_500(
+    any_db_client: httpx.AsyncClient, sender: str
+) -> None:
+    # PostgreSQL refuses NUL in text and a lone surrogate is not UTF-8: both were a 500 there
+    body = json.dumps({"sender": sender, "message": "/start"}).encode()
+    headers = {"content-type": "application/json"}
+    response = await any_db_client.post("/webhooks/rest/webhook", content=body, headers=headers)
+    assert response.status_code == 422 and response.json()["error"] == "invalid_sender"
+    if "\ud800" not in sender:  # a URL cannot even carry a lone surrogate
+        later = await any_db_client.get("/webhooks/rest/messages", params={"sender": sender})
+        assert later.status_code == 422
+    with_id = json.dumps({"sender": "w9", "message": "halo", "metadata": {"message_id": sender}})
+    response = await any_db_client.post(
+        "/webhooks/rest/webhook", content=with_id.encode(), headers=headers
+    )
+    assert response.status_code == 422 and response.json()["error"] == "invalid_message_id"
+    fine = await send(any_db_client, "/start", "w9 \u00e9\u0301 \U0001f600")  # marks, emoji: fine
+    assert fine.status_code == 200
