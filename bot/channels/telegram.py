@@ -255,7 +255,8 @@ class TelegramChannel:
     async def _press(self, query: CallbackQuery) -> None:
         """Resolves a button press against the stored message, answers the query, handles it."""
         presser = str(query.from_user.id)
-        match = _CALLBACK.match(query.data or "")
+        # a signed update can still be malformed: data that is not a string is no press
+        match = _CALLBACK.match(query.data) if isinstance(query.data, str) else None
         async with self.db.transaction() as session:
             press = None
             if match is not None:

@@ -128,7 +128,11 @@ async def test_a_press_on_another_users_message_is_refused(gateway: Gateway) -> 
     assert answered["show_alert"] == "true"
     assert await say(gateway, press("b:999999:0")) == []  # no such message
     assert await say(gateway, press("game-short-name")) == []  # not ours at all
-    assert len(gateway.fake.telegram.called("answerCallbackQuery")) == 3
+    malformed = press("b:1:0")
+    malformed["callback_query"]["data"] = [None]  # signed, yet broken: no press, not a 500
+    assert await say(gateway, malformed) == []
+    # every query is answered (the spinner on the user's button stops), the broken one too
+    assert len(gateway.fake.telegram.called("answerCallbackQuery")) == 4
 
 
 async def test_a_redelivered_update_is_answered_once(gateway: Gateway) -> None:
