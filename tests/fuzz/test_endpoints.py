@@ -32,7 +32,7 @@ from tests.bot.channels.conftest import (
     sign,
 )
 from tests.bot.channels.fakes import fake_apis
-from tests.conftest import service_settings
+from tests.conftest import _drop_postgres, _postgres_database, service_settings
 from tests.fuzz.strategies import (
     json_values,
     rest_bodies,
@@ -53,14 +53,26 @@ FUZZ = settings(
 )
 
 
-@pytest.fixture(scope="module")
-async def gw(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateway]:
-    """The app with both channels on (fake platform APIs), on SQLite, for the whole module."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def gw(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Gateway]:
+    """The app with both channels on (fake platform APIs), for the whole module, on each
+    database: PostgreSQL refuses what SQLite stores (NUL in text, a lone surrogate)."""
     tmp = tmp_path_factory.mktemp("fuzz")
-    async with fake_apis() as fake:
-        settings_ = channel_settings(tmp, f"sqlite:///{tmp}/ltsa.db", fake)
-        async with running_gateway(settings_, fake) as gateway:
-            yield gateway
+    name = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp}/ltsa.db"
+    else:
+        url, name = await _postgres_database()
+    try:
+        async with fake_apis() as fake:
+            settings_ = channel_settings(tmp, url, fake)
+            async with running_gateway(settings_, fake) as gateway:
+                yield gateway
+    finally:
+        if name is not None:
+            await _drop_postgres(name)
 
 
 def no_server_error(response: httpx.Response) -> None:
