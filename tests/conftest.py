@@ -95,12 +95,21 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         yield db
         await db.dispose()
         return
+    async with migrated_postgres() as db:
+        yield db
+
+
+@asynccontextmanager
+async def migrated_postgres() -> AsyncIterator[Database]:
+    """A migrated, empty PostgreSQL database, dropped afterwards."""
     url, name = await _postgres_database()
     db = Database(url, ROOT)
-    await db.migrate()
-    yield db
-    await db.dispose()
-    await _drop_postgres(name)
+    try:
+        await db.migrate()
+        yield db
+    finally:
+        await db.dispose()
+        await _drop_postgres(name)
 
 
 @pytest.fixture

@@ -16,18 +16,13 @@ from bot.db.engine import Database
 from bot.db.inbound import known_user, store_text
 from bot.db.models import Message, User
 from bot.intake import store
-from bot.settings import ROOT
-from tests.conftest import _drop_postgres, _postgres_database
+from tests.conftest import migrated_postgres
 
 
 @pytest.fixture
 async def postgres() -> AsyncIterator[Database]:
-    url, name = await _postgres_database()
-    db = Database(url, ROOT)
-    await db.migrate()
-    yield db
-    await db.dispose()
-    await _drop_postgres(name)
+    async with migrated_postgres() as db:
+        yield db
 
 
 async def _known(db: Database, chat: str, mode: str = "bot") -> int:
