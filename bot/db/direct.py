@@ -15,6 +15,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine.url import URL
 
+ACQUIRE_TIMEOUT = 30.0
+
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:
     """No reset query when a connection goes back to the pool: these statements change no
@@ -42,7 +44,8 @@ class DirectPool:
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         """The first row of one statement, which commits on its own."""
         pool = await self._opened()
-        async with pool.acquire() as connection:
+        # as SQLAlchemy's pool does: no connection free within 30 s is an outage (a 503)
+        async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
             return await connection.fetchrow(query, *args)
 
     async def close(self) -> None:
