@@ -1,6 +1,7 @@
 """What one message costs inside the gateway, without HTTP and without load: the real pipeline
 in this process on a fresh database, messages one after another, counting transactions and
-statements (SQLAlchemy events) and the CPU time the process spends (`time.process_time`).
+statements (SQLAlchemy events, and the single statements of `bot.db.inbound`, each its own
+transaction) and the CPU time the process spends (`time.process_time`).
 
 The typed text is answered by a stand-in NLU that returns at once (Rasa's own time is
 measured end to end elsewhere), so the figure is the gateway's share of a text message.
@@ -95,6 +96,7 @@ async def _measure(url: str, messages: int) -> dict[str, Cost]:
             for user in users:  # known users, as in a conversation under way
                 await pipeline.handle(Incoming("web", user, "/start"))
             counts.update(begin=0, statement=0)
+            direct = db.direct.statements if db.direct is not None else 0
             walls = []
             cpu = time.process_time()
             for i in range(messages):
@@ -102,9 +104,12 @@ async def _measure(url: str, messages: int) -> dict[str, Cost]:
                 await pipeline.handle(Incoming("web", users[i % 5], sample[i % len(sample)]))
                 walls.append((time.perf_counter() - started) * 1000)
             spent = (time.process_time() - cpu) * 1000
+            # single statements outside SQLAlchemy (bot.db.inbound), each its own transaction
+            if db.direct is not None:
+                direct = db.direct.statements - direct
             costs[kind] = Cost(
-                counts["begin"] / messages,
-                counts["statement"] / messages,
+                (counts["begin"] + direct) / messages,
+                (counts["statement"] + direct) / messages,
                 spent / messages,
                 statistics.median(walls),
             )

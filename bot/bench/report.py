@@ -129,7 +129,8 @@ def _path_lines(results: Results) -> list[str]:
         "The real pipeline in the benchmark's own process on a fresh database, messages one "
         "after another from five known users, no HTTP; typed text is answered by a stand-in "
         "NLU that returns at once. Per message: transactions and SQL statements (SQLAlchemy "
-        "events), the process's CPU time (mean) and wall time (p50).",
+        "events, and on PostgreSQL the single statements that store a known user's text, each "
+        "its own transaction), the process's CPU time (mean) and wall time (p50).",
         "",
         *_table(
             ["message", "transactions", "statements", "CPU ms", "wall ms p50"],

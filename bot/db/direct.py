@@ -31,6 +31,7 @@ class DirectPool:
         self.size = max(1, size)
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
+        self.statements = 0  # run so far, each its own transaction (the benchmark counts them)
 
     async def _opened(self) -> asyncpg.Pool:
         if self._pool is None:
@@ -44,6 +45,7 @@ class DirectPool:
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         """The first row of one statement, which commits on its own."""
         pool = await self._opened()
+        self.statements += 1
         # as SQLAlchemy's pool does: no connection free within 30 s is an outage (a 503)
         async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
             return await connection.fetchrow(query, *args)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.bench import pathcost
 from bot.bench.machine import describe
 from bot.bench.report import render
 from bot.bench.suite import Results
+from tests.conftest import migrated_postgres
 
 
 def test_a_press_is_one_transaction_and_typed_text_two(tmp_path: Path) -> None:
@@ -19,3 +21,12 @@ def test_a_press_is_one_transaction_and_typed_text_two(tmp_path: Path) -> None:
     report = render(Results(describe(), path=costs), "")
     assert "## One message inside the gateway" in report
     assert "| button press | 1.0 |" in report
+
+
+async def test_on_postgresql_the_single_statements_of_a_text_are_counted() -> None:
+    async with migrated_postgres() as db:
+        url = db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        costs = await asyncio.to_thread(pathcost.measure, url, 8)
+    assert costs["button press"].transactions == 1.0
+    # the read of who answers and the store (each its own), then the answer's transaction
+    assert costs["typed text"].transactions == 3.0
