@@ -96,7 +96,7 @@ async def _measure(url: str, messages: int) -> dict[str, Cost]:
             for user in users:  # known users, as in a conversation under way
                 await pipeline.handle(Incoming("web", user, "/start"))
             counts.update(begin=0, statement=0)
-            direct = db.direct.statements if db.direct is not None else 0
+            direct_before = db.direct.statements if db.direct is not None else 0
             walls = []
             cpu = time.process_time()
             for i in range(messages):
@@ -105,8 +105,7 @@ async def _measure(url: str, messages: int) -> dict[str, Cost]:
                 walls.append((time.perf_counter() - started) * 1000)
             spent = (time.process_time() - cpu) * 1000
             # single statements outside SQLAlchemy (bot.db.inbound), each its own transaction
-            if db.direct is not None:
-                direct = db.direct.statements - direct
+            direct = db.direct.statements - direct_before if db.direct is not None else 0
             costs[kind] = Cost(
                 (counts["begin"] + direct) / messages,
                 (counts["statement"] + direct) / messages,

@@ -252,10 +252,11 @@ def with_ids(messages: Sequence[Outgoing], rows: Sequence[Message]) -> list[Outg
     return [Outgoing(m.text, m.buttons, m.sender, row.id) for m, row in pairs]
 
 
-# a Core INSERT: the rows are not needed as objects afterwards, and the ORM's flush cost more
-# CPU than the statement (ids come back in the order of the rows)
-_OUT = cast(Table, Message.__table__)
-_INSERT_OUTBOUND = insert(_OUT).returning(_OUT.c.id, sort_by_parameter_order=True)
+# on the table, not the mapped class (here and in mark_handled): the ORM's flush and its UPDATE
+# cost more CPU than the statements; the replies are not needed as objects afterwards (their
+# ids come back in the order of the rows)
+_MESSAGES = cast(Table, Message.__table__)
+_INSERT_OUTBOUND = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 
 
 async def store_outbound(
@@ -295,10 +296,9 @@ async def is_handled(session: AsyncSession, message_id: int) -> bool:
     return bool(handled)
 
 
-# on the table, not the mapped class: the ORM's UPDATE looks for the row among the objects the
-# session holds to change them too (the message being answered is not one of them), and
-# building the statement each time cost more than running it
-_MESSAGES = cast(Table, Message.__table__)
+# the ORM's UPDATE looks for the row among the objects the session holds to change them too
+# (the message being answered is not one of them), and building the statement each time cost
+# more than running it
 _MARK_HANDLED = (
     update(_MESSAGES)
     .where(_MESSAGES.c.id == bindparam("message_id"))
