@@ -124,6 +124,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._active: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._waiting: set[tuple[str, str]] = set()  # chats waiting for a token, nothing sent
+        self._claiming: asyncio.Future[int] | None = None
         self._background = Background("outbox-sender")
 
     def kick(self) -> None:
@@ -139,6 +140,8 @@ class OutboxSender:
         """Lets sends in flight finish (up to `grace` seconds), then stops. Chats still
         waiting for a token give their row back at once, for the next worker to send."""
         await self._background.stop()
+        if self._claiming is not None:  # a claim the stop interrupted starts its chats first
+            await asyncio.gather(self._claiming, return_exceptions=True)
         for key in self._waiting:
             self._active[key].cancel()
         tasks = list(self._active.values())
@@ -160,7 +163,15 @@ class OutboxSender:
     async def drain(self) -> int:
         """Claims the due head row of each idle chat and starts its task; returns how many.
         Each platform has its own `max_chats` slots: chats waiting for Telegram's tokens
-        never hold up WhatsApp's."""
+        never hold up WhatsApp's.
+
+        The claim runs shielded: a stop() that cancels the loop while the claim commits would
+        otherwise leave committed claims with no task to send them, due only when their lease
+        runs out a minute later. stop() waits for it and then stops its chats like the rest."""
+        self._claiming = asyncio.ensure_future(self._claim())
+        return await asyncio.shield(self._claiming)
+
+    async def _claim(self) -> int:
         rooms = {name: self.max_chats for name in self.platforms}
         for channel, _recipient in self._active:
             rooms[channel] -= 1

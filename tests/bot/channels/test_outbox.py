@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Outgoing
 from bot.channels.whatsapp_api import GraphClient
@@ -259,6 +261,46 @@ async def test_a_stopping_sender_gives_back_the_rows_still_waiting_for_a_token(
     assert [(r.status, r.attempts, r.locked_until) for r in waiting] == [("pending", 0, None)] * 4
     async with database.transaction() as session:  # due at once for the next worker
         assert len(await oq.claim(session, ["telegram"], 10)) == 4
+
+
+class SlowCommit:
+    """The database as a sender sees it, except that its first transaction (the claim) takes
+    a second after committing: a stop() then arrives between the commit and the chats' tasks."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.is_sqlite = db.is_sqlite
+        self.committed = asyncio.Event()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self.db.transaction() as session:
+            yield session
+        if not self.committed.is_set():
+            self.committed.set()
+            await asyncio.sleep(1.0)
+
+
+async def test_a_sender_stopped_as_its_claim_commits_leaves_no_row_claimed(
+    database: Database,
+) -> None:
+    await queue_chats(database, [f"70{n}" for n in range(5)], [{"text": "x"}])
+    platform = SlowPlatform()
+    slow = SlowCommit(database)
+    sender = OutboxSender(cast(Database, slow), {"telegram": platform})
+    sender.start()
+    await asyncio.wait_for(slow.committed.wait(), 10)
+    await asyncio.wait_for(sender.stop(grace=30), 10)
+    async with database.transaction() as session:
+        left = (await session.scalars(select(Outbox).order_by(Outbox.id))).all()
+    # each row was sent or given back; none waits a minute for its lease to run out
+    assert sorted(platform.got) == sorted(r.recipient for r in left if r.status == "sent")
+    waiting = [r for r in left if r.status != "sent"]
+    assert [(r.status, r.attempts, r.locked_until) for r in waiting] == [
+        ("pending", 0, None)
+    ] * len(waiting)
+    async with database.transaction() as session:
+        assert len(await oq.claim(session, ["telegram"], 10)) == len(waiting)
 
 
 def test_backoff_doubles_and_is_capped() -> None:
