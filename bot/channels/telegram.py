@@ -71,6 +71,7 @@ TEXT_LIMIT = 4000  # Telegram allows 4,096; a margin for what it counts differen
 POLL_TIMEOUT = 30
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 _CALLBACK = re.compile(r"^b:(\d{1,18}):(\d{1,3})$")
+_CHAT_ID = re.compile(r"-?[0-9]{1,20}")
 _PRIVATE = "private"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -301,6 +302,8 @@ class TelegramChannel:
             if buttons
             else None
         )
+        if not _CHAT_ID.fullmatch(recipient):  # only a malformed update gives such a chat
+            raise Undeliverable("telegram: the chat id is not a number")
         try:
             sent = await self.bot.send_message(
                 chat_id=int(recipient),

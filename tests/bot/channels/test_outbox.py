@@ -93,6 +93,16 @@ async def test_a_refusal_fails_at_once(gateway: Gateway) -> None:
     assert "blocked by the user" in (row.last_error or "")
 
 
+async def test_a_chat_id_that_is_not_a_number_fails_at_once(gateway: Gateway) -> None:
+    data = update("text_start")
+    data["message"]["chat"]["id"] = "not-a-chat"  # signed, yet malformed
+    await post_telegram(gateway.client, data)
+    [row] = await settled(gateway)
+    assert (row.recipient, row.status, row.attempts) == ("not-a-chat", "failed", 1)
+    assert row.last_error == "telegram: the chat id is not a number"
+    assert gateway.fake.telegram.sent() == []
+
+
 async def test_a_chats_messages_keep_their_order_when_one_is_retried(gateway: Gateway) -> None:
     await say(gateway, update("text_start"))
     gateway.fake.telegram.fail_next("sendMessage", FLOOD)
