@@ -7,6 +7,7 @@ transaction through the ORM. The NLU starts on the text as soon as it is known w
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -17,6 +18,16 @@ from bot.db.engine import Database
 from bot.db.inbound import known_user, store_text
 from bot.db.models import Message
 from flows import payload
+
+DEDUPE_MAX = 200  # messages.dedupe_key
+
+
+def dedupe_key(channel: str, chat: str, platform_id: str) -> str:
+    """The key a redelivered platform message is recognised by (hashed when too long)."""
+    key = f"{channel}:{chat}:{platform_id}"
+    if len(key) <= DEDUPE_MAX:
+        return key
+    return f"{channel}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 class Stored(NamedTuple):

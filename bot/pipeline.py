@@ -107,7 +107,7 @@ class Pipeline:
         """Stores the message, answers it, stores and returns the answer."""
         text = clean_text(incoming.text)
         dedupe = (
-            q.dedupe_key(incoming.channel, incoming.user_id, incoming.message_id)
+            intake.dedupe_key(incoming.channel, incoming.user_id, incoming.message_id)
             if incoming.message_id
             else None
         )

@@ -90,7 +90,7 @@ async def last_buttons(session: AsyncSession, user_id: int) -> Message | None:
 
 
 async def attach(
-    session: AsyncSession, user: User, message: Message, meta: Mapping[str, Any]
+    session: AsyncSession, user: User, message: q.Inbound, meta: Mapping[str, Any]
 ) -> bool:
     """Keeps a file reference with the user's open case; False when no case is open (the
     file is not kept: documents like passports are kept only for a case worker)."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,7 +23,6 @@ from bot.db.models import (
     utcnow,
 )
 
-DEDUPE_MAX = 200  # messages.dedupe_key
 # users.last_inbound_at is rewritten at most this often: a conversation of quick presses does
 # not update the user row on every message, and the WhatsApp window it measures (24 hours)
 # is at worst taken to close this much early, never late
@@ -37,6 +35,11 @@ def _is_sqlite(session: AsyncSession) -> bool:
 
 def _insert(session: AsyncSession) -> Any:
     return sqlite_insert if _is_sqlite(session) else pg_insert
+
+
+# messages are written on the table, not the mapped class: the ORM's flush cost more CPU than
+# the statements, and no message is needed as an object afterwards (ids come back in order)
+_MESSAGES = cast(Table, Message.__table__)
 
 
 # The reads every message makes are built once (with bind parameters): building a statement
@@ -151,14 +154,6 @@ async def press_state(
     return (row[0], row[1]) if row is not None else None
 
 
-def dedupe_key(channel: str, chat: str, platform_id: str) -> str:
-    """The key a redelivered platform message is recognised by (hashed when too long)."""
-    key = f"{channel}:{chat}:{platform_id}"
-    if len(key) <= DEDUPE_MAX:
-        return key
-    return f"{channel}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
-
-
 @dataclass(frozen=True)
 class Answered:
     """What is recorded of an inbound message once answered (`mark_handled`); given to
@@ -170,6 +165,25 @@ class Answered:
     payload: str | None
 
 
+class Inbound(NamedTuple):
+    """A stored inbound message: what answering it needs of its row."""
+
+    id: int
+    channel: str
+    handled: bool
+    created_at: datetime
+
+
+@cache
+def _insert_inbound(sqlite: bool) -> Any:  # a message stored before (same key) returns no row
+    insert_ = sqlite_insert if sqlite else pg_insert
+    return (
+        insert_(_MESSAGES)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(_MESSAGES.c.id)
+    )
+
+
 async def store_inbound(
     session: AsyncSession,
     user: User,
@@ -177,9 +191,10 @@ async def store_inbound(
     text: str,
     dedupe_key: str | None,
     answered: Answered | None = None,
-) -> tuple[Message, bool]:
+) -> tuple[Inbound, bool]:
     """Stores a user's message (as answered with `answered`, which the caller's transaction
-    then does); (message, True) when this platform message was stored before."""
+    then does) in one round trip; (message, True) when this platform message was stored
+    before (a concurrent delivery of it may have stored it a moment ago)."""
     values: dict[str, Any] = {
         "user_id": user.id,
         "direction": "in",
@@ -187,36 +202,22 @@ async def store_inbound(
         "channel": channel,
         "dedupe_key": dedupe_key,
         "text": text,
+        "delivery": "reply",
+        "handled": answered is not None,
         "created_at": utcnow(),
     }
     if answered is not None:
-        values |= {"handled": True, **asdict(answered)}
-    if dedupe_key is None:  # nothing unique to collide with
-        message = Message(**values)
-        session.add(message)
-    else:
-        # one round trip: the insert says whether this platform message was new (a concurrent
-        # delivery of it may have stored it a moment ago)
-        stmt = (
-            _insert(session)(Message)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(Message)
-        )
-        inserted = (await session.scalars(stmt)).one_or_none()
-        if inserted is None:
-            existing = await session.scalar(
-                select(Message).where(Message.dedupe_key == dedupe_key)
-            )
-            if existing is None:  # stored and erased meanwhile: nothing to answer from
-                raise RuntimeError("a redelivered message vanished while it was stored")
-            return existing, True
-        message = inserted
+        values |= asdict(answered)
+    inserted = await session.scalar(_insert_inbound(_is_sqlite(session)), values)
+    if inserted is None:
+        existing = await session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
+        if existing is None:  # stored and erased meanwhile: nothing to answer from
+            raise RuntimeError("a redelivered message vanished while it was stored")
+        return Inbound(existing.id, existing.channel, existing.handled, existing.created_at), True
     last = user.last_inbound_at
-    if last is None or message.created_at - last >= INBOUND_EVERY:
-        user.last_inbound_at = message.created_at  # opens WhatsApp's 24-hour window
-    await session.flush()
-    return message, False
+    if last is None or values["created_at"] - last >= INBOUND_EVERY:
+        user.last_inbound_at = values["created_at"]  # opens WhatsApp's 24-hour window
+    return Inbound(inserted, channel, answered is not None, values["created_at"]), False
 
 
 def outbound_values(
@@ -252,10 +253,6 @@ def with_ids(messages: Sequence[Outgoing], rows: Sequence[Message]) -> list[Outg
     return [Outgoing(m.text, m.buttons, m.sender, row.id) for m, row in pairs]
 
 
-# on the table, not the mapped class (here and in mark_handled): the ORM's flush and its UPDATE
-# cost more CPU than the statements; the replies are not needed as objects afterwards (their
-# ids come back in the order of the rows)
-_MESSAGES = cast(Table, Message.__table__)
 _INSERT_OUTBOUND = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 
 
