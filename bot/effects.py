@@ -13,7 +13,7 @@ from bot.casework.rules import CaseRules
 from bot.community.apply import apply_community
 from bot.db import feedback_queries as fq
 from bot.db import queries as q
-from bot.db.models import Conversation, User
+from bot.db.models import Conversation, User, change
 from bot.db.protection import apply_protection
 from flows.actions import (
     Action,
@@ -56,21 +56,21 @@ async def apply_actions(
     for action in actions:
         match action:
             case Goto(flow=flow, state=state):
-                conv.flow, conv.state = flow, state
+                change(conv, flow=flow, state=state)
             case EndFlow():
-                conv.flow = conv.state = None
-                conv.slots = {k: v for k, v in conv.slots.items() if k.startswith("_")}
+                kept = {k: v for k, v in conv.slots.items() if k.startswith("_")}
+                change(conv, flow=None, state=None, slots=kept)
             case SetSlot(name=name, value=value):
-                conv.slots = {**conv.slots, name: value}
+                change(conv, slots={**conv.slots, name: value})
             case SetLanguage(language=language, explicit=explicit):
-                user.language = language
-                user.language_source = "explicit" if explicit else "detected"
+                source = "explicit" if explicit else "detected"
+                change(user, language=language, language_source=source)
             case SetLtsa(slug=slug):
-                user.ltsa_slug = slug
+                change(user, ltsa_slug=slug)
             case CountMiss():
                 conv.misses += 1
             case ResetMisses():
-                conv.misses = 0
+                change(conv, misses=0)
             case HandOff(reason=reason, priority=priority, kind=kind):
                 case = await q.open_case(
                     session,

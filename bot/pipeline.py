@@ -37,7 +37,7 @@ from bot.channels.base import Incoming, Outgoing
 from bot.db import queries as q
 from bot.db.engine import Database
 from bot.db.models import Conversation as ConversationRow
-from bot.db.models import User
+from bot.db.models import User, change
 from bot.db.outage import DatabaseUnavailable, is_outage
 from bot.effects import apply_actions
 from bot.flowstore import ContentStore, TurnStore
@@ -308,7 +308,7 @@ class Pipeline:
         choice = choose_language(
             user.language, user.language_source, detection, self.default_language
         )
-        user.language, user.language_source = choice.language, choice.source
+        change(user, language=choice.language, language_source=choice.source)
         view = Conversation(
             flow=conv.flow,
             state=conv.state,

@@ -4,7 +4,7 @@ beside them in `bot/db/queries.py`.
 Times are stored as timezone-aware UTC (`UtcDateTime`), also on SQLite.
 """
 
-from bot.db.models.base import Base, BigId, UtcDateTime, utcnow
+from bot.db.models.base import Base, BigId, UtcDateTime, change, utcnow
 from bot.db.models.booking import (
     ACTIVE_OPP,
     Booking,
@@ -50,6 +50,7 @@ __all__ = [
     "CaseNote",
     "Closure",
     "ContentGap",
+    "change",
     "Conversation",
     "Coordinator",
     "CoordinatorRequest",

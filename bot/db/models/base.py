@@ -24,6 +24,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def change(row: Any, **values: Any) -> None:
+    """Sets the attributes whose value differs. Assigning an equal value still marks the row
+    dirty, and the next flush then works through it though it writes nothing: most turns
+    (a menu, an answer) leave the user and the conversation as they were."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """A DateTime that always comes back timezone-aware in UTC (SQLite drops the zone)."""
 
