@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,42 +92,44 @@ class Delivery:
         """Writes stored messages to the outbox (nothing for web-chat and terminal users)."""
         self._queue(session, await session.get_one(User, user_id), messages, kind)
 
-    def _queue(
-        self, session: AsyncSession, user: User, messages: Sequence[Outgoing], kind: str
-    ) -> None:
+    def outbox_rows(
+        self, user: User, messages: Sequence[Outgoing], kind: str = "reply"
+    ) -> list[dict[str, Any]]:
+        """The outbox rows (`oq.add`'s arguments) that deliver stored messages to the user's
+        platform: none for web-chat and terminal users."""
         platform = self.platforms.get(user.channel)
         if platform is None or not messages:
-            return
+            return []
         language = user.language or self.default_language
         recipient = platform.recipient(user)
+        where = {"user_id": user.id, "channel": user.channel, "recipient": recipient}
+        rows: list[dict[str, Any]] = []
         status, note = "pending", None
         if not platform.window_open(user.last_inbound_at):
             notice = platform.notice(kind, language)
             first = messages[0].message_id
             if notice is not None and first is not None:
-                oq.add(
-                    session,
-                    message_id=first,
-                    user_id=user.id,
-                    channel=user.channel,
-                    recipient=recipient,
-                    bodies=[notice],
-                )
+                rows.append({"message_id": first, "bodies": [notice], **where})
             status = "held"
             note = HELD if notice is not None else f"{HELD}; no template for {kind!r}"
         for message in messages:
             if message.message_id is None:
                 raise ValueError("only stored messages can be queued")
-            oq.add(
-                session,
-                message_id=message.message_id,
-                user_id=user.id,
-                channel=user.channel,
-                recipient=recipient,
-                bodies=platform.bodies(message, language),
-                status=status,
-                note=note,
+            bodies = platform.bodies(message, language)
+            rows.append(
+                {"message_id": message.message_id, "bodies": bodies, **where}
+                | {"status": status, "note": note}
             )
+        return rows
+
+    def _queue(
+        self, session: AsyncSession, user: User, messages: Sequence[Outgoing], kind: str
+    ) -> None:
+        rows = self.outbox_rows(user, messages, kind)
+        for row in rows:
+            oq.add(session, **row)
+        if not rows:
+            return
         sender = self.sender
         if sender is not None and not _kick_pending(session):
             # kicked after the commit: before it, the worker would not see the rows
