@@ -8,8 +8,12 @@ Indonesian is the fallback; Malay counts as Indonesian.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from flows import payload
+from flows.actions import Ask, Option
 from nlu.langid import Detection
 
 
@@ -36,3 +40,20 @@ def choose_language(
     if detection.confident and detection.language != language:
         return LanguageChoice(language, source, offer=detection.language)
     return LanguageChoice(language, source)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Asking the user whether to switch to `language`, in that language."""
+
+    language: str
+    ask: Ask
+
+
+def language_offer(choice: LanguageChoice, slots: Mapping[str, Any]) -> Offer | None:
+    """The offer to switch to the language the user seems to write in, made once per
+    language (`slots["_offered"]` remembers the last one); None when there is none."""
+    if choice.offer is None or slots.get("_offered") == choice.offer:
+        return None
+    option = Option("language.offer_yes", payload("change_language", language=choice.offer))
+    return Offer(choice.offer, Ask("language.offer", (option,)))

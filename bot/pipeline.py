@@ -12,6 +12,8 @@ answer. Every channel calls `Pipeline.handle`; nothing else answers users.
         in one transaction with the conversation locked: store it as answered, then as above
         (an answer that fails rolls it all back: the press is then stored on its own and
         answered or apologised for, like typed text)
+    on PostgreSQL both transactions are plain statements (bot.db.turns) unless the turn needs
+    more than the user's own conversation (a booking, a case): that one takes the ORM path
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Protocol
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,43 +37,35 @@ from bot.casework.hours import OfficeHours
 from bot.casework.rules import CaseRules
 from bot.channels.base import Incoming, Outgoing
 from bot.db import queries as q
+from bot.db import turns
+from bot.db.direct import Rollback, Transaction
 from bot.db.engine import Database
 from bot.db.models import Conversation as ConversationRow
-from bot.db.models import User, change
+from bot.db.models import User, change, utcnow
 from bot.db.outage import DatabaseUnavailable, is_outage
+from bot.db.turns import NeedsOrm, NoSession
+from bot.delivery import Delivery
 from bot.effects import apply_actions
 from bot.flowstore import ContentStore, TurnStore
 from bot.intake import outgoing
-from bot.language import LanguageChoice, choose_language
+from bot.language import choose_language, language_offer
 from bot.metrics import stage
 from bot.render import Renderer
 from bot.text import clean_text, nlu_text
-from bot.understood import Understood, drop, pressed_button, with_staff_preference
-from flows import Conversation, Entity, Turn, dispatch, payload
-from flows.actions import (
-    Ask,
-    Option,
+from bot.understood import (
+    Parser,
+    Understood,
+    drop,
+    pressed_button,
+    understand,
+    with_staff_preference,
 )
+from flows import Conversation, dispatch
 from flows.menu import main_menu
-from nlu.client import NluUnavailable, Parse
-from nlu.danger import danger_match
 from nlu.langid import Detection, LanguageDetector
 
 log = logging.getLogger(__name__)
-
-
-class Parser(Protocol):
-    """What the pipeline needs of the NLU."""
-
-    async def parse(self, text: str) -> Parse: ...
-
-
-class Outbox(Protocol):
-    """Queues stored replies for a platform, in the transaction that stored them."""
-
-    async def enqueue(
-        self, session: AsyncSession, user_id: int, messages: list[Outgoing]
-    ) -> None: ...
+NO_SESSION = cast(AsyncSession, NoSession())  # the direct path's: any use raises NeedsOrm
 
 
 class Pipeline:
@@ -87,7 +81,7 @@ class Pipeline:
         clock: Callable[[], dt.datetime] | None = None,
         calendar: CalendarLinks | None = None,
         send: Push = push,
-        outbox: Outbox | None = None,
+        outbox: Delivery | None = None,
         casework: CaseRules | None = None,
     ) -> None:
         self.db = db
@@ -123,7 +117,7 @@ class Pipeline:
 
         def parse_early(mode: str) -> None:
             if pressed is None and not attachment and mode != "human":
-                parsing.append(asyncio.create_task(self.understand(text)))
+                parsing.append(asyncio.create_task(understand(self.nlu, text)))
 
         try:
             with stage("store"):
@@ -144,7 +138,7 @@ class Pipeline:
             detection = self._detect(stored_text)  # while Rasa still parses
             understood = await parsing[0]
         else:
-            understood = await self.understand(stored_text, nlu=not stored.with_person)
+            understood = await understand(self.nlu, stored_text, interpret=not stored.with_person)
             detection = None if understood.turn.is_button else self._detect(stored_text)
         understood = with_staff_preference(understood)
         try:
@@ -178,6 +172,20 @@ class Pipeline:
         its own and answered or apologised for there)."""
         try:
             with stage("answer"):
+                turn = pressed.turn
+                answered = q.Answered(turn.intent, turn.confidence, None, pressed.payload)
+                begin = partial(
+                    turns.begin_press,
+                    channel=incoming.channel,
+                    channel_user_id=incoming.user_id,
+                    text=text,
+                    dedupe_key=dedupe,
+                    answered=answered,
+                    now=utcnow(),
+                )
+                direct = await self._direct(begin, text, pressed, None, incoming.channel)
+                if direct is not None:
+                    return direct
                 try:
                     return await self._press_once(incoming, text, dedupe, pressed)
                 except SeatGone:
@@ -189,6 +197,48 @@ class Pipeline:
                 raise DatabaseUnavailable(str(exc)) from exc
             log.exception("a button press failed in one transaction; stored on its own")
             return None
+
+    async def _direct(
+        self,
+        begin: Callable[[Transaction], Awaitable[turns.TurnState | None]],
+        text: str,
+        understood: Understood,
+        detection: Detection | None,
+        channel: str,
+        answered: q.Answered | None = None,
+    ) -> list[Outgoing] | None:
+        """A turn answered with plain statements on PostgreSQL (`bot.db.turns`), the same
+        rows as `_reply` writes; None when it needs the ORM path (`begin` found nothing to
+        answer, or the turn uses the database beyond the user's own conversation)."""
+        if self.db.direct is None:
+            return None
+        answer: list[Outgoing] | None = None
+        queued = False
+        async with self.db.direct.transaction() as tx:
+            state = await begin(tx)
+            if state is None:
+                raise Rollback
+            user, conv, message_id = state.user, state.conv, state.message_id
+            try:
+                replies = await self._decide(
+                    NO_SESSION, conv, user, message_id, text, understood, detection
+                )
+            except NeedsOrm:
+                raise Rollback from None
+            now = utcnow()
+            answer = await turns.store_replies(
+                tx, user.id, channel, replies, reply_to=message_id, language=user.language, now=now
+            )
+            if self.outbox is not None:
+                rows = self.outbox.outbox_rows(user, answer)
+                await turns.store_outbox(tx, user, rows, now)
+                queued = bool(rows)
+            if answered is not None:
+                await turns.mark_handled(tx, message_id, answered)
+            await turns.write_back(tx, state, now)
+        if queued and self.outbox is not None:
+            self.outbox.kick()  # after the commit: before it, the sender would not see the rows
+        return answer
 
     async def _press_once(
         self,
@@ -218,39 +268,6 @@ class Pipeline:
                 session, conv, user, message.id, text, pressed, incoming.channel, None
             )
 
-    async def understand(self, text: str, *, nlu: bool = True) -> Understood:
-        """A Turn from a button payload or command, or from the NLU (degraded when it is down);
-        `nlu=False`: typed text is not interpreted (a case worker reads it)."""
-        pressed = pressed_button(text)
-        if pressed is not None:
-            return pressed
-        if not nlu:
-            # a cry for help is still recognised (the lexicon is local and cheap): the worker's
-            # case becomes urgent and the user gets the lines at once
-            danger = "emergency" if danger_match(text) else None
-            return Understood(Turn(text=text, intent=danger, nlu_available=False), None)
-        clean = nlu_text(text)
-        if not any(ch.isalnum() for ch in clean):
-            return Understood(
-                Turn(
-                    text=text, intent="empty_message" if not clean else "no_words", confidence=1.0
-                ),
-                None,
-            )
-        try:
-            with stage("nlu"):
-                parse = await self.nlu.parse(clean)
-        except NluUnavailable:
-            return Understood(Turn(text=text, intent="nlu_fallback", nlu_available=False), None)
-        turn = Turn(
-            text=text,
-            intent=parse.intent,
-            confidence=parse.confidence,
-            ranking=parse.ranking,
-            entities=tuple(Entity(e.entity, e.value) for e in parse.entities),
-        )
-        return Understood(turn, None)
-
     def _detect(self, text: str) -> Detection:
         with stage("language"):
             return self.detector.detect(nlu_text(text))
@@ -268,6 +285,18 @@ class Pipeline:
         defer_seats: bool = True,
     ) -> list[Outgoing]:
         turn = understood.turn
+        language = detection.language if detection else None
+        answered = q.Answered(turn.intent, turn.confidence, language, understood.payload)
+        if defer_seats:  # not after SeatGone: that answer is a booking's, the ORM path's
+            begin = partial(
+                turns.begin_answer,
+                user_id=user_id,
+                message_id=message_id,
+                redeliverable=redeliverable,
+            )
+            direct = await self._direct(begin, text, understood, detection, channel, answered)
+            if direct is not None:
+                return direct
         async with self.db.transaction() as session:
             if defer_seats:  # an OPP seat's row is locked only from `settle` to the commit
                 seats.defer_seats(session)
@@ -275,12 +304,6 @@ class Pipeline:
             # a redelivery answered meanwhile (only a message with a platform id comes twice)
             if redeliverable and handled:
                 return [outgoing(m) for m in await q.replies_to(session, message_id)]
-            answered = q.Answered(
-                turn.intent,
-                turn.confidence,
-                detection.language if detection else None,
-                understood.payload,
-            )
             return await self._reply(
                 session, conv, user, message_id, text, understood, channel, detection, answered
             )
@@ -300,6 +323,29 @@ class Pipeline:
         """Decides, stores and queues the answer to a stored message, in the caller's
         transaction, with the conversation locked; `answered`: what to record on the message
         (None: recorded when it was stored)."""
+        replies = await self._decide(session, conv, user, message_id, text, understood, detection)
+        stored = await q.store_outbound(
+            session, user.id, channel, replies, reply_to=message_id, language=user.language
+        )
+        if self.outbox is not None:
+            await self.outbox.enqueue(session, user.id, stored)
+        if answered is not None:
+            await q.mark_handled(session, message_id, answered)
+        await seats.settle(session)  # last: raises SeatGone, and all of this rolls back
+        return stored
+
+    async def _decide(
+        self,
+        session: AsyncSession,
+        conv: ConversationRow,
+        user: User,
+        message_id: int,
+        text: str,
+        understood: Understood,
+        detection: Detection | None,
+    ) -> list[Outgoing]:
+        """The answer to a stored message, the state it changes applied to `user`, `conv` and
+        the session (the direct path gives a `NoSession`: a turn that uses it raises)."""
         turn = understood.turn
         if conv.flow and user.language:
             # an answer inside a flow (a name, a village, a date) says nothing of the
@@ -329,28 +375,11 @@ class Pipeline:
         )
         extra = {**booked, **applied}
         replies = self.renderer.render(actions, user.language or self.default_language, extra)
-        if conv.mode != "human":  # with a person the bot says nothing, not even this
-            replies += self._language_offer(choice, conv)
-        stored = await q.store_outbound(
-            session, user.id, channel, replies, reply_to=message_id, language=user.language
-        )
-        if self.outbox is not None:
-            await self.outbox.enqueue(session, user.id, stored)
-        if answered is not None:
-            await q.mark_handled(session, message_id, answered)
-        await seats.settle(session)  # last: raises SeatGone, and all of this rolls back
-        return stored
-
-    def _language_offer(self, choice: LanguageChoice, conv: ConversationRow) -> list[Outgoing]:
-        """Offers to switch to the language the user seems to write in (once per language)."""
-        if choice.offer is None or conv.slots.get("_offered") == choice.offer:
-            return []
-        conv.slots = {**conv.slots, "_offered": choice.offer}
-        ask = Ask(
-            "language.offer",
-            (Option("language.offer_yes", payload("change_language", language=choice.offer)),),
-        )
-        return self.renderer.render([ask], choice.offer)
+        offer = language_offer(choice, conv.slots)
+        if offer is not None and conv.mode != "human":  # with a person the bot says nothing
+            conv.slots = {**conv.slots, "_offered": offer.language}
+            replies += self.renderer.render([offer.ask], offer.language)
+        return replies
 
     async def _apologise(self, user_id: int, message_id: int, channel: str) -> list[Outgoing]:
         """When answering failed: a short apology with the menu, stored like any reply."""

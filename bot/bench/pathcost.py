@@ -1,7 +1,7 @@
 """What one message costs inside the gateway, without HTTP and without load: the real pipeline
 in this process on a fresh database, messages one after another, counting transactions and
-statements (SQLAlchemy events, and the single statements of `bot.db.inbound`, each its own
-transaction) and the CPU time the process spends (`time.process_time`).
+statements (SQLAlchemy events, and those sent straight through asyncpg by `bot.db.inbound` and
+`bot.db.turns`) and the CPU time the process spends (`time.process_time`).
 
 The typed text is answered by a stand-in NLU that returns at once (Rasa's own time is
 measured end to end elsewhere), so the figure is the gateway's share of a text message.
@@ -96,7 +96,8 @@ async def _measure(url: str, messages: int) -> dict[str, Cost]:
             for user in users:  # known users, as in a conversation under way
                 await pipeline.handle(Incoming("web", user, "/start"))
             counts.update(begin=0, statement=0)
-            direct_before = db.direct.statements if db.direct is not None else 0
+            pool = db.direct
+            before = (pool.transactions, pool.statements) if pool is not None else (0, 0)
             walls = []
             cpu = time.process_time()
             for i in range(messages):
@@ -104,11 +105,15 @@ async def _measure(url: str, messages: int) -> dict[str, Cost]:
                 await pipeline.handle(Incoming("web", users[i % 5], sample[i % len(sample)]))
                 walls.append((time.perf_counter() - started) * 1000)
             spent = (time.process_time() - cpu) * 1000
-            # single statements outside SQLAlchemy (bot.db.inbound), each its own transaction
-            direct = db.direct.statements - direct_before if db.direct is not None else 0
+            # statements outside SQLAlchemy (bot.db.inbound, bot.db.turns), through asyncpg
+            direct = (
+                (pool.transactions - before[0], pool.statements - before[1])
+                if pool is not None
+                else (0, 0)
+            )
             costs[kind] = Cost(
-                (counts["begin"] + direct) / messages,
-                (counts["statement"] + direct) / messages,
+                (counts["begin"] + direct[0]) / messages,
+                (counts["statement"] + direct[1]) / messages,
                 spent / messages,
                 statistics.median(walls),
             )

@@ -129,8 +129,10 @@ def _path_lines(results: Results) -> list[str]:
         "The real pipeline in the benchmark's own process on a fresh database, messages one "
         "after another from five known users, no HTTP; typed text is answered by a stand-in "
         "NLU that returns at once. Per message: transactions and SQL statements (SQLAlchemy "
-        "events, and on PostgreSQL the single statements that store a known user's text, each "
-        "its own transaction), the process's CPU time (mean) and wall time (p50).",
+        "events, and on PostgreSQL the statements sent straight through asyncpg: a known user's "
+        "text stored in two single statements, and a known user's press or the answer to their "
+        "text in one transaction of plain statements), the process's CPU time (mean) and wall "
+        "time (p50).",
         "",
         *_table(
             ["message", "transactions", "statements", "CPU ms", "wall ms p50"],

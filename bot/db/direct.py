@@ -2,14 +2,18 @@
 
 Storing a known user's typed text through the ORM took four round trips (BEGIN, a read, an
 INSERT, COMMIT) and about 1.2 ms of the gateway's CPU; as two statements, each its own implicit
-transaction, it takes two round trips and a fraction of that (`bot.db.inbound`). Everything else
-goes through SQLAlchemy. The pool is opened on first use, in the event loop that uses it, and
+transaction, it takes two round trips and a fraction of that (`bot.db.inbound`). A known user's
+button press, and the answer to their text, take one transaction of plain statements
+(`bot.db.turns`). Everything
+else goes through SQLAlchemy. The pool is opened on first use, in the event loop that uses it, and
 holds at most `size` connections; SQLite has none (`Database.direct` is None there).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -23,6 +27,30 @@ async def _keep_session(_connection: asyncpg.Connection) -> None:
     session state (asyncpg still rolls back a transaction left open)."""
 
 
+class Rollback(Exception):
+    """Raised inside `DirectPool.transaction` to end it without committing."""
+
+
+class Transaction:
+    """One connection inside a transaction; counts its statements on the pool."""
+
+    def __init__(self, pool: DirectPool, connection: asyncpg.Connection) -> None:
+        self._pool = pool
+        self._connection = connection
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        self._pool.statements += 1
+        return await self._connection.fetchrow(query, *args)
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        self._pool.statements += 1
+        return list(await self._connection.fetch(query, *args))
+
+    async def execute(self, query: str, *args: Any) -> None:
+        self._pool.statements += 1
+        await self._connection.execute(query, *args)
+
+
 class DirectPool:
     """A small asyncpg pool beside SQLAlchemy's."""
 
@@ -31,7 +59,8 @@ class DirectPool:
         self.size = max(1, size)
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
-        self.statements = 0  # run so far, each its own transaction (the benchmark counts them)
+        self.statements = 0  # run so far (the benchmark counts them)
+        self.transactions = 0  # a single statement is a transaction of its own
 
     async def _opened(self) -> asyncpg.Pool:
         if self._pool is None:
@@ -46,9 +75,23 @@ class DirectPool:
         """The first row of one statement, which commits on its own."""
         pool = await self._opened()
         self.statements += 1
+        self.transactions += 1
         # as SQLAlchemy's pool does: no connection free within 30 s is an outage (a 503)
         async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
             return await connection.fetchrow(query, *args)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Statements in one transaction: committed when the block ends, rolled back when it
+        raises (or when the caller raises `Rollback`, which ends the block quietly)."""
+        pool = await self._opened()
+        self.transactions += 1
+        async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+            try:
+                async with connection.transaction():
+                    yield Transaction(self, connection)
+            except Rollback:
+                pass
 
     async def close(self) -> None:
         if self._pool is not None:

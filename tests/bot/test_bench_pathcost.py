@@ -23,10 +23,12 @@ def test_a_press_is_one_transaction_and_typed_text_two(tmp_path: Path) -> None:
     assert "| button press | 1.0 |" in report
 
 
-async def test_on_postgresql_the_single_statements_of_a_text_are_counted() -> None:
+async def test_on_postgresql_the_statements_sent_through_asyncpg_are_counted() -> None:
     async with migrated_postgres() as db:
         url = db.url.set(drivername="postgresql").render_as_string(hide_password=False)
         costs = await asyncio.to_thread(pathcost.measure, url, 8)
+    # a press: one transaction of plain statements (state and press, replies)
     assert costs["button press"].transactions == 1.0
+    assert costs["button press"].statements >= 2.0
     # the read of who answers and the store (each its own), then the answer's transaction
     assert costs["typed text"].transactions == 3.0
