@@ -96,6 +96,7 @@ class Pipeline:
         self.send = send  # messages to other users (a seat freed from the waitlist)
         # handoff routing, office hours, erasure; the bot is silent while a person has the chat
         self.casework = casework or CaseRules(OfficeHours.of(renderer.content.ltsa))
+        self.orm_turns = turns.OrmTurns()  # turns the direct path leaves to the ORM
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Stores the message, answers it, stores and returns the answer."""
@@ -210,7 +211,8 @@ class Pipeline:
         """A turn answered with plain statements on PostgreSQL (`bot.db.turns`), the same
         rows as `_reply` writes; None when it needs the ORM path (`begin` found nothing to
         answer, or the turn uses the database beyond the user's own conversation)."""
-        if self.db.direct is None:
+        intent = understood.turn.intent
+        if self.db.direct is None or not self.orm_turns.direct(intent):
             return None
         answer: list[Outgoing] | None = None
         queued = False
@@ -224,6 +226,7 @@ class Pipeline:
                     NO_SESSION, conv, user, message_id, text, understood, detection
                 )
             except NeedsOrm:
+                self.orm_turns.needed(intent)
                 raise Rollback from None
             now = utcnow()
             answer = await turns.store_replies(
@@ -236,6 +239,8 @@ class Pipeline:
             if answered is not None:
                 await turns.mark_handled(tx, message_id, answered)
             await turns.write_back(tx, state, now)
+        if answer is not None:
+            self.orm_turns.sufficed(intent)
         if queued and self.outbox is not None:
             self.outbox.kick()  # after the commit: before it, the sender would not see the rows
         return answer
@@ -289,10 +294,7 @@ class Pipeline:
         answered = q.Answered(turn.intent, turn.confidence, language, understood.payload)
         if defer_seats:  # not after SeatGone: that answer is a booking's, the ORM path's
             begin = partial(
-                turns.begin_answer,
-                user_id=user_id,
-                message_id=message_id,
-                redeliverable=redeliverable,
+                turns.begin_answer, user_id=user_id, message_id=message_id, again=redeliverable
             )
             direct = await self._direct(begin, text, understood, detection, channel, answered)
             if direct is not None:

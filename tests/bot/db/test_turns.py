@@ -252,3 +252,29 @@ async def test_presses_of_one_user_at_once_are_each_answered(
     # each press has its own answer, none was answered twice
     assert {m["reply_to_id"] for m in messages if m["direction"] == "out"} == presses
     assert len(state["outbox"]) >= len(messages) - len(presses)
+
+
+async def test_an_intent_that_needed_the_orm_goes_there_at_once_next_time(
+    postgres: Database, detector: LanguageDetector, renderer: Renderer
+) -> None:
+    pipeline = pipeline_on(postgres, detector, renderer)
+    assert postgres.direct is not None
+    await send(pipeline, "505", "/start")
+    book = payload("book_opp", ltsa="kebumen")  # lists the LTSA's sessions: the ORM path
+    first = await send(pipeline, "505", book, "b1")
+    before = postgres.direct.transactions
+    again = await send(pipeline, "505", book, "b2")
+    assert postgres.direct.transactions == before  # no direct attempt rolled back this time
+    assert [m.text for m in again] == [m.text for m in first]
+    with transactions(pipeline) as begun:  # other intents still take the direct path
+        await send(pipeline, "505", "/menu", "b3")
+    assert begun() == 1 and postgres.direct.transactions == before + 1
+
+
+def test_an_intent_is_tried_on_the_direct_path_again_now_and_then() -> None:
+    memory = turns.OrmTurns(retry=4)
+    assert memory.direct("book_opp")
+    memory.needed("book_opp")
+    assert [memory.direct("book_opp") for _ in range(8)] == [False, False, False, True] * 2
+    memory.sufficed("book_opp")  # the retry went through: forgotten
+    assert memory.direct("book_opp") and memory.direct("menu")
