@@ -19,6 +19,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine.url import URL
 
+from bot.db.outage import is_outage
+
 ACQUIRE_TIMEOUT = 30.0
 
 
@@ -73,25 +75,38 @@ class DirectPool:
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         """The first row of one statement, which commits on its own."""
-        pool = await self._opened()
         self.statements += 1
         self.transactions += 1
-        # as SQLAlchemy's pool does: no connection free within 30 s is an outage (a 503)
-        async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+        async with self._connection() as connection:
             return await connection.fetchrow(query, *args)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Statements in one transaction: committed when the block ends, rolled back when it
         raises (or when the caller raises `Rollback`, which ends the block quietly)."""
-        pool = await self._opened()
         self.transactions += 1
-        async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+        async with self._connection() as connection:
             try:
                 async with connection.transaction():
                     yield Transaction(self, connection)
             except Rollback:
                 pass
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        pool = await self._opened()
+        # as SQLAlchemy's pool does: no connection free within 30 s is an outage (a 503)
+        async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+            try:
+                yield connection
+            except Exception as exc:
+                # a connection an outage broke ("terminating connection due to administrator
+                # command" on a restart) may still wait for the end of its last reply, and the
+                # next statement on it would fail: it is closed, not handed out again (as
+                # SQLAlchemy invalidates such a connection)
+                if is_outage(exc) or isinstance(exc, asyncpg.InternalClientError):
+                    connection.terminate()
+                raise
 
     async def close(self) -> None:
         if self._pool is not None:
