@@ -104,7 +104,7 @@ class DirectPool:
                 # command" on a restart) may still wait for the end of its last reply, and the
                 # next statement on it would fail: it is closed, not handed out again (as
                 # SQLAlchemy invalidates such a connection)
-                if is_outage(exc) or isinstance(exc, asyncpg.InternalClientError):
+                if is_outage(exc):
                     connection.terminate()
                 raise
 

@@ -19,6 +19,9 @@ _PG_OUTAGES = (
     pg.CannotConnectNowError,  # starting up or shutting down
     pg.OperatorInterventionError,  # admin shutdown, crash shutdown, cancelled by the admin
     pg.InterfaceError,  # the connection is closed or was never established
+    # a pooled connection an outage broke while it sat idle (PostgreSQL's shutdown notice
+    # arrived before its close was read): "another operation is in progress"
+    pg.InternalClientError,
 )
 _SQLITE_BUSY = ("locked", "busy", "unable to open", "disk i/o")
 

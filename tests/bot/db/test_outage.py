@@ -21,6 +21,8 @@ def test_unreachable_restarting_or_busy_databases_are_outages() -> None:
     assert is_outage(ConnectionRefusedError(111, "refused"))
     assert is_outage(_wrapped(pg.CannotConnectNowError("the database system is starting up")))
     assert is_outage(_wrapped(pg.AdminShutdownError("terminating connection")))
+    # a connection the shutdown broke while idle in the pool, before its close was read
+    assert is_outage(pg.InternalClientError("another operation (2) is in progress"))
     assert is_outage(_wrapped(sqlite3.OperationalError("database is locked")))
     assert is_outage(sa.TimeoutError("QueuePool limit reached"))
     assert is_outage(DatabaseUnavailable("down"))
