@@ -1,8 +1,9 @@
 """Storing an inbound message before it is answered: the first step of `Pipeline.handle`.
 
-Someone known writing on PostgreSQL is read and stored with two single statements
-(`bot.db.inbound`); a first contact, a redelivery, a file, and everything on SQLite take a
-transaction through the ORM. The NLU starts on the text as soon as it is known who answers it.
+Typed text on PostgreSQL is stored with single statements (`bot.db.inbound`): someone known
+with two, a first contact with one more that creates their user and conversation; a
+redelivery, a file, and everything on SQLite take a transaction through the ORM. The NLU
+starts on the text as soon as it is known who answers it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from bot.channels.base import Button, Incoming, Outgoing
 from bot.db import channel_queries as cq
 from bot.db import queries as q
 from bot.db.engine import Database
-from bot.db.inbound import known_user, store_text
+from bot.db.inbound import create_user, known_user, store_text
 from bot.db.models import Message
+from bot.db.models.base import utcnow
 from flows import payload
 
 DEDUPE_MAX = 200  # messages.dedupe_key
@@ -59,6 +61,9 @@ async def store(
     attachment = incoming.metadata.get("attachment")
     if db.direct is not None and not isinstance(attachment, dict):
         known = await known_user(db.direct, incoming.channel, incoming.user_id)
+        if known is None:  # a first contact
+            made = await create_user(db.direct, incoming.channel, incoming.user_id, utcnow())
+            known = None if made is None else (made, "bot")
         if known is not None:
             user_id, mode = known
             if on_mode is not None:

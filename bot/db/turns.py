@@ -12,9 +12,10 @@ a press takes one transaction of plain statements:
     the user's and the conversation's changed columns           (when any changed)
     COMMIT
 
-The answer to typed text (stored before, while the NLU parsed it) takes the same transaction,
-its first statement reading the state and whether the message is answered already, and one
-more marking it answered.
+A first contact's user and conversation are created in the same transaction, before the press
+is stored (`inbound.create_user`). The answer to typed text (stored before, while the NLU
+parsed it) takes the same transaction, its first statement reading the state and whether the
+message is answered already, and one more marking it answered.
 
 The user and the conversation come back as unattached ORM objects, so the flows, the effects
 and the renderer run unchanged on them; `Pipeline` hands them a session that refuses every use
@@ -38,6 +39,7 @@ from sqlalchemy import JSON, Table
 from bot.channels.base import Outgoing
 from bot.crypto import encrypt
 from bot.db.direct import Transaction
+from bot.db.inbound import create_user
 from bot.db.models import Conversation, User
 from bot.db.queries import INBOUND_EVERY, Answered
 
@@ -172,10 +174,10 @@ async def begin_press(
     answered: Answered,
     now: datetime,
 ) -> TurnState | None:
-    """Reads and locks the conversation and stores the press, in one statement; None when
-    the ORM path must take it (someone new, or a platform message stored before)."""
-    row = await tx.fetchrow(
-        _BEGIN,
+    """Reads and locks the conversation and stores the press, in one statement (a first
+    contact's user and conversation are created before, in the same transaction); None when
+    the ORM path must take it (a platform message stored before)."""
+    args = (
         channel,
         channel_user_id,
         dedupe_key,
@@ -186,6 +188,9 @@ async def begin_press(
         now,
         INBOUND_EVERY,
     )
+    row = await tx.fetchrow(_BEGIN, *args)
+    if row is None and await create_user(tx, channel, channel_user_id, now) is not None:
+        row = await tx.fetchrow(_BEGIN, *args)
     if row is None or row["message_id"] is None:
         return None
     return _state(row, int(row["message_id"]), row["seen"])

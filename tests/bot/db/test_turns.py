@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.channels.base import Incoming, Outgoing
 from bot.db import turns
@@ -96,6 +97,21 @@ def pipeline_on(db: Database, detector: LanguageDetector, renderer: Renderer) ->
     return Pipeline(db, StandInNlu(), detector, renderer, outbox=delivery)
 
 
+@contextmanager
+def orm_transactions(db: Database) -> Iterator[list[int]]:
+    """The transactions begun through SQLAlchemy meanwhile (one item each)."""
+    begun: list[int] = []
+
+    def on_begin(_conn: Any) -> None:
+        begun.append(1)
+
+    event.listen(db.engine.sync_engine, "begin", on_begin)
+    try:
+        yield begun
+    finally:
+        event.remove(db.engine.sync_engine, "begin", on_begin)
+
+
 def direct_turns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The ids of the messages answered on the direct path from now on."""
     written: list[int] = []
@@ -115,8 +131,10 @@ async def send(
     return await pipeline.handle(Incoming("telegram", chat, text, message_id))
 
 
-async def talk(pipeline: Pipeline, chat: str, presses: list[str]) -> list[list[Outgoing]]:
-    answers = [await send(pipeline, chat, "/start")]
+async def talk(
+    pipeline: Pipeline, chat: str, presses: list[str], first: str = "/start"
+) -> list[list[Outgoing]]:
+    answers = [await send(pipeline, chat, first)]
     for text in presses:
         answers.append(await send(pipeline, chat, text, f"m{next(_ids)}"))
     return answers
@@ -170,7 +188,8 @@ async def rows(db: Database, chat: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("said", "direct_ones"),
-    [(PRESSES, len(PRESSES)), (CONVERSATION, len(CONVERSATION) - 1)],
+    # the first contact too ("/start"), all but the text the bot could not place
+    [(PRESSES, 1 + len(PRESSES)), (CONVERSATION, len(CONVERSATION))],
     ids=["presses", "typed text"],
 )
 async def test_a_turn_writes_what_the_orm_path_writes(
@@ -184,7 +203,7 @@ async def test_a_turn_writes_what_the_orm_path_writes(
     pipeline = pipeline_on(postgres, detector, renderer)
     written = direct_turns(monkeypatch)
     direct = await talk(pipeline, "101", said)
-    assert len(written) == direct_ones  # all but the one the bot could not place
+    assert len(written) == direct_ones
     monkeypatch.setattr(postgres, "direct", None)  # the ORM path for everything
     orm = await talk(pipeline, "202", said)
 
@@ -195,6 +214,49 @@ async def test_a_turn_writes_what_the_orm_path_writes(
     one, other = await rows(postgres, "101"), await rows(postgres, "202")
     assert one == other
     assert len(one["outbox"]) > len(said)  # every reply queued for the platform
+
+
+@pytest.mark.parametrize(
+    "first", ["/menu", "syarat bikin paspor apa aja"], ids=["a press", "typed text"]
+)
+async def test_a_first_contact_is_created_and_answered_as_the_orm_path_does(
+    postgres: Database,
+    detector: LanguageDetector,
+    renderer: Renderer,
+    monkeypatch: pytest.MonkeyPatch,
+    first: str,
+) -> None:
+    pipeline = pipeline_on(postgres, detector, renderer)
+    assert postgres.direct is not None
+    written = direct_turns(monkeypatch)
+    with orm_transactions(postgres) as begun:
+        direct = await talk(pipeline, "121", ["/menu_faq"], first=first)
+    assert len(written) == 2 and not begun  # no transaction through the ORM
+    monkeypatch.setattr(postgres, "direct", None)
+    orm = await talk(pipeline, "212", ["/menu_faq"], first=first)
+    assert [[m.text for m in a] for a in direct] == [[m.text for m in a] for a in orm]
+    assert await rows(postgres, "121") == await rows(postgres, "212")
+
+
+async def test_the_first_messages_of_someone_new_at_once_make_one_user(
+    postgres: Database, detector: LanguageDetector, renderer: Renderer
+) -> None:
+    pipeline = pipeline_on(postgres, detector, renderer)
+    said = ["/menu", "syarat bikin paspor apa aja", "/menu_faq", "skck ngurus dimana"]
+    answers = await asyncio.gather(
+        *(send(pipeline, "131", text, f"n{i}") for i, text in enumerate(said))
+    )
+    assert all(answers)
+    async with postgres.transaction() as session:
+        users = list(await session.scalars(select(User).where(User.channel_user_id == "131")))
+        assert len(users) == 1
+        convs = await session.scalars(
+            select(Conversation).where(Conversation.user_id == users[0].id)
+        )
+        assert len(list(convs)) == 1
+    state = await rows(postgres, "131")
+    assert sum(m["direction"] == "in" for m in state["messages"]) == len(said)
+    assert all(m["handled"] for m in state["messages"])
 
 
 async def test_the_offers_and_choices_of_a_language_are_kept(
@@ -216,12 +278,9 @@ async def test_the_direct_path_leaves_other_turns_to_the_orm(
 ) -> None:
     pipeline = pipeline_on(postgres, detector, renderer)
     assert postgres.direct is not None
-    with transactions(pipeline) as begun:  # someone new: the ORM creates them
-        await send(pipeline, "303", "/start")
-    assert begun() >= 1
+    await send(pipeline, "303", "/start")
     first = await send(pipeline, "303", "/menu_faq", "m1")
-    with transactions(pipeline) as begun:  # a redelivery: answered from the store
-        again = await send(pipeline, "303", "/menu_faq", "m1")
+    again = await send(pipeline, "303", "/menu_faq", "m1")  # a redelivery: from the store
     assert [m.message_id for m in again] == [m.message_id for m in first]
     # a turn that reads the booking tables: rolled back, answered by the ORM path
     booked = await send(pipeline, "303", payload("book_opp"), "m2")
