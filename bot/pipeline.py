@@ -228,17 +228,10 @@ class Pipeline:
             except NeedsOrm:
                 self.orm_turns.needed(intent)
                 raise Rollback from None
-            now = utcnow()
-            answer = await turns.store_replies(
-                tx, user.id, channel, replies, reply_to=message_id, language=user.language, now=now
+            queue = self.outbox.outbox_rows if self.outbox is not None else None
+            answer, queued = await turns.finish(
+                tx, state, channel, replies, queue, answered, utcnow()
             )
-            if self.outbox is not None:
-                rows = self.outbox.outbox_rows(user, answer)
-                await turns.store_outbox(tx, user, rows, now)
-                queued = bool(rows)
-            if answered is not None:
-                await turns.mark_handled(tx, message_id, answered)
-            await turns.write_back(tx, state, now)
         if answer is not None:
             self.orm_turns.sufficed(intent)
         if queued and self.outbox is not None:

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn, cast
@@ -55,17 +56,25 @@ _SELECTED = ", ".join(
     + [f"conversations.{name} AS c_{name}" for name in _CONVERSATIONS]
 )
 
+# ids for the replies, taken from the messages' sequence at the start of the turn: the outbox
+# rows name them (a Telegram button's callback data too), so all of the turn's rows are
+# written by one statement at its end (`finish`); SPARE covers most turns, and a turn with more
+# replies takes the rest with one more statement (an id not used leaves a gap, as a rollback does)
+SPARE = 4
+_IDS = (
+    "(SELECT array_agg(id ORDER BY id) FROM (SELECT nextval(pg_get_serial_sequence("
+    "'messages', 'id')) AS id FROM generate_series(1, {n})) AS ids)"
+)
+
 _ANSWER = f"""
-SELECT {_SELECTED}, (SELECT handled FROM messages WHERE id = $2) AS handled
+SELECT {_SELECTED}, (SELECT handled FROM messages WHERE id = $2) AS handled,
+       {_IDS.format(n=SPARE)} AS spare
 FROM conversations JOIN users ON users.id = conversations.user_id
 WHERE conversations.user_id = $1
 FOR UPDATE OF conversations
 """  # noqa: S608 - the column names are the models' own
 
-_MARK_HANDLED = """
-UPDATE messages SET handled = true, intent = $2, confidence = $3, language = $4, payload = $5
-WHERE id = $1
-"""
+_MORE_IDS = "SELECT " + _IDS.format(n="$1::int") + " AS spare"
 
 # state: the user and the conversation, the conversation locked until the commit; stored: the
 # press, answered, unless its dedupe key is taken (a redelivery: the ORM path answers it);
@@ -76,10 +85,14 @@ WITH state AS (
     FROM users JOIN conversations ON conversations.user_id = users.id
     WHERE users.channel = $1 AND users.channel_user_id = $2
     FOR UPDATE OF conversations
+), ids AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id
+    FROM state, generate_series(0, {SPARE}) AS n
 ), stored AS (
-    INSERT INTO messages (user_id, direction, sender, channel, dedupe_key, text, payload,
+    INSERT INTO messages (id, user_id, direction, sender, channel, dedupe_key, text, payload,
                           language, intent, confidence, delivery, handled, created_at)
-    SELECT u_id, 'in', 'user', $1, $3, $4, $5, NULL, $6, $7, 'reply', true, $8::timestamptz
+    SELECT (SELECT min(id) FROM ids), u_id, 'in', 'user', $1, $3, $4, $5, NULL, $6, $7,
+           'reply', true, $8::timestamptz
     FROM state
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id
@@ -91,29 +104,10 @@ WITH state AS (
            OR users.last_inbound_at <= $8::timestamptz - $9::interval)
     RETURNING users.last_inbound_at
 )
-SELECT state.*, (SELECT id FROM stored) AS message_id, (SELECT last_inbound_at FROM seen) AS seen
+SELECT state.*, (SELECT id FROM stored) AS message_id, (SELECT last_inbound_at FROM seen) AS seen,
+       (SELECT array_agg(id ORDER BY id) FROM ids WHERE id > (SELECT min(id) FROM ids)) AS spare
 FROM state
 """  # noqa: S608 - the column names are the models' own
-
-# in the order given: the ids a sequence hands out follow the rows' order (SQLAlchemy sorts
-# the ids of its batched inserts the same way)
-_REPLIES = """
-INSERT INTO messages (user_id, direction, sender, channel, text, buttons, language,
-                      reply_to_id, delivery, handled, created_at)
-SELECT $1, 'out', r.sender, $2, r.text, r.buttons::json, $3, $4, 'reply', true, $5
-FROM unnest($6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS r(sender, text, buttons, n)
-ORDER BY r.n
-RETURNING id
-"""
-
-_OUTBOX = """
-INSERT INTO outbox (message_id, user_id, channel, recipient, body, status, attempts,
-                    next_attempt_at, last_error, created_at)
-SELECT r.message_id, $1, $2, r.recipient, r.body::json, r.status, 0, $3, r.note, $3
-FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
-     WITH ORDINALITY AS r(message_id, recipient, body, status, note, n)
-ORDER BY r.n
-"""
 
 
 class NeedsOrm(Exception):
@@ -163,6 +157,7 @@ class TurnState:
     conv: Conversation
     message_id: int
     read: dict[str, dict[str, Any]]
+    spare: list[int]  # ids for the replies
 
 
 async def begin_press(
@@ -217,88 +212,144 @@ def _state(row: Any, message_id: int, seen: datetime | None) -> TurnState:
         convs[name] = json.loads(convs[name])
     # as read, to compare with afterwards (a JSON value is compared as a copy)
     read = {"users": dict(users), "conversations": copy.deepcopy(convs)}
-    return TurnState(User(**users), Conversation(**convs), message_id, read)
+    spare = [int(i) for i in row["spare"] or ()]
+    return TurnState(User(**users), Conversation(**convs), message_id, read, spare)
 
 
-async def mark_handled(tx: Transaction, message_id: int, answered: Answered) -> None:
-    """Records on a stored message what it was taken to say, and that it is answered."""
-    await tx.execute(
-        _MARK_HANDLED,
-        message_id,
-        answered.intent,
-        answered.confidence,
-        answered.language,
-        answered.payload,
-    )
-
-
-async def store_replies(
+async def finish(
     tx: Transaction,
-    user_id: int,
+    state: TurnState,
     channel: str,
     replies: Sequence[Outgoing],
-    *,
-    reply_to: int,
-    language: str | None,
+    queue: Callable[[User, list[Outgoing]], list[dict[str, Any]]] | None,
+    answered: Answered | None,
     now: datetime,
-) -> list[Outgoing]:
-    """Stores the replies; returns them with their ids."""
-    if not replies:
-        return []
-    senders = [m.sender for m in replies]
-    texts = [encrypt(m.text) for m in replies]
-    buttons = [
-        json.dumps([{"title": b.title, "payload": b.payload} for b in m.buttons] or None)
-        for m in replies
+) -> tuple[list[Outgoing], bool]:
+    """Writes what the turn decided, in one statement: the replies, their outbox rows
+    (`queue`: `Delivery.outbox_rows`, given the replies with their ids), what the message was
+    taken to say (`answered`, when not recorded as it was stored), and the columns of the user
+    and the conversation that changed. The replies with their ids, and whether any was queued."""
+    user, ids = state.user, state.spare
+    if len(replies) > len(ids):
+        row = await tx.fetchrow(_MORE_IDS, len(replies) - len(ids))
+        ids = [*ids, *(int(i) for i in row["spare"])] if row is not None else ids
+    answer = [
+        Outgoing(m.text, m.buttons, m.sender, i)
+        for m, i in zip(replies, ids[: len(replies)], strict=True)
     ]
-    rows = await tx.fetch(
-        _REPLIES, user_id, channel, language, reply_to, now, senders, texts, buttons
-    )
-    ids = sorted(int(r["id"]) for r in rows)
-    return [Outgoing(m.text, m.buttons, m.sender, i) for m, i in zip(replies, ids, strict=True)]
-
-
-async def store_outbox(
-    tx: Transaction, user: User, rows: Sequence[dict[str, Any]], now: datetime
-) -> None:
-    """Writes outbox rows (`Delivery.outbox_rows`), one per body, in order."""
+    rows = queue(user, answer) if queue is not None else []
+    write = _Write()
+    if answer:
+        write.add(
+            _REPLIES,
+            user=user.id,
+            channel=channel,
+            language=user.language,
+            reply_to=state.message_id,
+            now=now,
+            ids=[m.message_id for m in answer],
+            senders=[m.sender for m in answer],
+            texts=[encrypt(m.text) for m in answer],
+            buttons=[
+                json.dumps([{"title": b.title, "payload": b.payload} for b in m.buttons] or None)
+                for m in answer
+            ],
+        )
     flat = [(row, body) for row in rows for body in row["bodies"]]
-    if not flat:
-        return
-    await tx.execute(
-        _OUTBOX,
-        user.id,
-        user.channel,
-        now,
-        [row["message_id"] for row, _ in flat],
-        [row["recipient"] for row, _ in flat],
-        [json.dumps(body) for _, body in flat],
-        [row.get("status", "pending") for row, _ in flat],
-        [row.get("note") for row, _ in flat],
-    )
+    if flat:
+        write.add(
+            _OUTBOX,
+            user=user.id,
+            channel=user.channel,
+            now=now,
+            messages=[row["message_id"] for row, _ in flat],
+            recipients=[row["recipient"] for row, _ in flat],
+            bodies=[json.dumps(body) for _, body in flat],
+            statuses=[row.get("status", "pending") for row, _ in flat],
+            notes=[row.get("note") for row, _ in flat],
+        )
+    if answered is not None:
+        write.add(
+            _HANDLED,
+            id=state.message_id,
+            intent=answered.intent,
+            confidence=answered.confidence,
+            language=answered.language,
+            payload=answered.payload,
+        )
+    write.update("users", user, state.read["users"], {})
+    write.update("conversations", state.conv, state.read["conversations"], {"updated_at": now})
+    if write.parts:
+        await tx.execute(write.sql(), *write.args)
+    return answer, bool(rows)
 
 
-async def write_back(tx: Transaction, state: TurnState, now: datetime) -> None:
-    """Writes the columns of the user and the conversation that the turn changed (the
-    conversation's updated_at with them, as the ORM's onupdate does)."""
-    await _update(tx, "users", state.user, state.read["users"], {})
-    await _update(
-        tx, "conversations", state.conv, state.read["conversations"], {"updated_at": now}
-    )
+# the parts of `finish`'s statement; `:name` stands for a parameter (`_Write.add`)
+_REPLIES = """
+INSERT INTO messages (id, user_id, direction, sender, channel, text, buttons, language,
+                      reply_to_id, delivery, handled, created_at)
+SELECT r.id, :user::bigint, 'out', r.sender, :channel::text, r.text, r.buttons::json,
+       :language::text, :reply_to::bigint, 'reply', true, :now::timestamptz
+FROM unnest(:ids::bigint[], :senders::text[], :texts::text[], :buttons::text[])
+     AS r(id, sender, text, buttons)
+"""
+
+_OUTBOX = """
+INSERT INTO outbox (message_id, user_id, channel, recipient, body, status, attempts,
+                    next_attempt_at, last_error, created_at)
+SELECT r.message_id, :user::bigint, :channel::text, r.recipient, r.body::json, r.status, 0,
+       :now::timestamptz, r.note, :now::timestamptz
+FROM unnest(:messages::bigint[], :recipients::text[], :bodies::text[], :statuses::text[],
+            :notes::text[]) WITH ORDINALITY AS r(message_id, recipient, body, status, note, n)
+ORDER BY r.n
+"""
+
+_HANDLED = """
+UPDATE messages SET handled = true, intent = :intent, confidence = :confidence,
+                    language = :language, payload = :payload
+WHERE id = :id::bigint
+"""
+
+_NAME = re.compile(r"(?<!:):(\w+)")
 
 
-async def _update(
-    tx: Transaction, table: str, row: Any, before: dict[str, Any], extra: dict[str, Any]
-) -> None:
-    changed = {
-        name: getattr(row, name) for name, was in before.items() if getattr(row, name) != was
-    }
-    if not changed:
-        return
-    cells, values = [], []
-    for i, (name, value) in enumerate((changed | extra).items(), start=2):
-        json_column = name in _JSON[table]
-        cells.append(f"{name} = ${i}" + ("::json" if json_column else ""))
-        values.append(json.dumps(value) if json_column else value)
-    sets = ", ".join(cells)
-    await tx.execute(f"UPDATE {table} SET {sets} WHERE id = $1", row.id, *values)  # noqa: S608
+class _Write:
+    """One statement of data-modifying CTEs, its parameters numbered as they are added."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.args: list[Any] = []
+
+    def sql(self) -> str:
+        ctes = ",\n".join(f"w{i} AS ({part})" for i, part in enumerate(self.parts))
+        return f"WITH {ctes}\nSELECT 1"
+
+    def add(self, template: str, **values: Any) -> None:
+        """A part, each `:name` in `template` given its value as a parameter."""
+        numbers: dict[str, str] = {}
+
+        def number(match: re.Match[str]) -> str:
+            name = match[1]
+            if name not in numbers:
+                self.args.append(values[name])
+                numbers[name] = f"${len(self.args)}"
+            return numbers[name]
+
+        self.parts.append(_NAME.sub(number, template.strip()))
+
+    def update(self, table: str, row: Any, before: dict[str, Any], extra: dict[str, Any]) -> None:
+        """The columns of `row` that differ from `before` (with `extra` when any does)."""
+        changed = {
+            name: getattr(row, name) for name, was in before.items() if getattr(row, name) != was
+        }
+        if not changed:
+            return
+        values = {
+            name: json.dumps(value) if name in _JSON[table] else value
+            for name, value in (changed | extra).items()
+        }
+        cells = [
+            f"{name} = :{name}" + ("::json" if name in _JSON[table] else "") for name in values
+        ]
+        template = f"UPDATE {table} SET {', '.join(cells)} WHERE id = :id_::bigint"  # noqa: S608
+        self.add(template, **values, id_=row.id)

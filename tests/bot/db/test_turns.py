@@ -115,13 +115,13 @@ def orm_transactions(db: Database) -> Iterator[list[int]]:
 def direct_turns(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The ids of the messages answered on the direct path from now on."""
     written: list[int] = []
-    write_back = turns.write_back
+    finish = turns.finish
 
-    async def counted(tx: Any, state: turns.TurnState, now: datetime) -> None:
+    async def counted(tx: Any, state: turns.TurnState, *args: Any) -> Any:
         written.append(state.message_id)
-        await write_back(tx, state, now)
+        return await finish(tx, state, *args)
 
-    monkeypatch.setattr(turns, "write_back", counted)
+    monkeypatch.setattr(turns, "finish", counted)
     return written
 
 
@@ -214,6 +214,30 @@ async def test_a_turn_writes_what_the_orm_path_writes(
     one, other = await rows(postgres, "101"), await rows(postgres, "202")
     assert one == other
     assert len(one["outbox"]) > len(said)  # every reply queued for the platform
+
+
+async def test_replies_beyond_the_ids_taken_at_the_start_are_given_more(
+    postgres: Database,
+    detector: LanguageDetector,
+    renderer: Renderer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pipeline = pipeline_on(postgres, detector, renderer)
+    finish = turns.finish
+    short: list[int] = []
+
+    async def without_spare(tx: Any, state: turns.TurnState, *args: Any) -> Any:
+        short.append(len(state.spare))
+        state.spare = state.spare[:0]  # as a turn with more replies than SPARE
+        return await finish(tx, state, *args)
+
+    monkeypatch.setattr(turns, "finish", without_spare)
+    direct = await talk(pipeline, "141", PRESSES)
+    assert short == [turns.SPARE] * (1 + len(PRESSES))
+    monkeypatch.setattr(postgres, "direct", None)
+    orm = await talk(pipeline, "242", PRESSES)
+    assert [[m.text for m in a] for a in direct] == [[m.text for m in a] for a in orm]
+    assert await rows(postgres, "141") == await rows(postgres, "242")
 
 
 @pytest.mark.parametrize(
