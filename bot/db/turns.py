@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NoReturn, cast
 
 from sqlalchemy import JSON, Table
@@ -326,16 +327,9 @@ class _Write:
 
     def add(self, template: str, **values: Any) -> None:
         """A part, each `:name` in `template` given its value as a parameter."""
-        numbers: dict[str, str] = {}
-
-        def number(match: re.Match[str]) -> str:
-            name = match[1]
-            if name not in numbers:
-                self.args.append(values[name])
-                numbers[name] = f"${len(self.args)}"
-            return numbers[name]
-
-        self.parts.append(_NAME.sub(number, template.strip()))
+        sql, names = _numbered(template, len(self.args))
+        self.parts.append(sql)
+        self.args.extend(values[name] for name in names)
 
     def update(self, table: str, row: Any, before: dict[str, Any], extra: dict[str, Any]) -> None:
         """The columns of `row` that differ from `before` (with `extra` when any does)."""
@@ -353,3 +347,17 @@ class _Write:
         ]
         template = f"UPDATE {table} SET {', '.join(cells)} WHERE id = :id_::bigint"  # noqa: S608
         self.add(template, **values, id_=row.id)
+
+
+@lru_cache(maxsize=256)
+def _numbered(template: str, offset: int) -> tuple[str, tuple[str, ...]]:
+    """`template` with its `:name`s numbered from `offset + 1` (the same name, the same
+    number), and the names in the order of their numbers."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${offset + names.index(match[1]) + 1}"
+
+    return _NAME.sub(number, template.strip()), tuple(names)
