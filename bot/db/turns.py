@@ -1,21 +1,20 @@
-"""A turn of someone known, on PostgreSQL, straight through asyncpg (`DirectPool`).
+"""A turn on PostgreSQL, straight through asyncpg (`DirectPool`).
 
 The ORM's share of a button press was about half of the gateway's CPU (a py-spy profile under
 load): building and running the statements through the session and loading two objects. Here
-a press takes one transaction of plain statements:
+a press takes one transaction of two plain statements, each a round trip to PostgreSQL:
 
     BEGIN
     the user and the conversation read (the conversation locked), the press stored, the
-        24-hour-window mark                                     (then the answer is decided)
-    the replies stored
-    their outbox rows, for Telegram and WhatsApp                (when there are any)
-    the user's and the conversation's changed columns           (when any changed)
+        24-hour-window mark, ids for the replies taken       (then the answer is decided)
+    one statement of everything the turn writes (`finish`): the replies; their outbox rows
+        for Telegram and WhatsApp; the user's and the conversation's changed columns
     COMMIT
 
 A first contact's user and conversation are created in the same transaction, before the press
 is stored (`inbound.create_user`). The answer to typed text (stored before, while the NLU
 parsed it) takes the same transaction, its first statement reading the state and whether the
-message is answered already, and one more marking it answered.
+message is answered already; the last one also marks it answered.
 
 The user and the conversation come back as unattached ORM objects, so the flows, the effects
 and the renderer run unchanged on them; `Pipeline` hands them a session that refuses every use
