@@ -36,7 +36,15 @@ def create_app(
         finally:
             await app.state.services.close()
 
-    app = FastAPI(title="LTSA Assistant", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="LTSA Assistant",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        # FastAPI's own OpenTelemetry bridge stays off: nothing here exports traces, and with
+        # it on every request asked three providers whether one was set up
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(metrics.RequestMetrics, server_timing=settings.server_timing)
     unavailable.install(app)  # a database outage is a 503 with a reason, never a 500

@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -65,6 +67,22 @@ OUTBOX = Gauge(
 
 _timings: ContextVar[dict[str, float] | None] = ContextVar("ltsa_timings", default=None)
 
+
+# a labelled series is looked up under a lock on each use: the ones in use are kept at hand
+@lru_cache(maxsize=1024)
+def _requests(route: str, method: str, status: str) -> Any:
+    return REQUESTS.labels(route, method, status)
+
+
+@lru_cache(maxsize=256)
+def _latency(route: str) -> Any:
+    return LATENCY.labels(route)
+
+
+@lru_cache(maxsize=64)
+def _stage(name: str) -> Any:
+    return STAGES.labels(name)
+
 router = APIRouter()
 
 
@@ -76,7 +94,7 @@ def stage(name: str) -> Iterator[None]:
         yield
     finally:
         elapsed = time.perf_counter() - started
-        STAGES.labels(name).observe(elapsed)
+        _stage(name).observe(elapsed)
         timings = _timings.get()
         if timings is not None:
             timings[name] = timings.get(name, 0.0) + elapsed
@@ -124,8 +142,8 @@ class RequestMetrics:
             _timings.reset(token)
             route = scope.get("route")
             template = getattr(route, "path", None) or "other"
-            REQUESTS.labels(template, scope.get("method", ""), str(status)).inc()
-            LATENCY.labels(template).observe(time.perf_counter() - started)
+            _requests(template, scope.get("method", ""), str(status)).inc()
+            _latency(template).observe(time.perf_counter() - started)
 
 
 @router.get("/metrics")

@@ -130,8 +130,8 @@ def _path_lines(results: Results) -> list[str]:
         "after another from five known users, no HTTP; typed text is answered by a stand-in "
         "NLU that returns at once. Per message: transactions and SQL statements (SQLAlchemy "
         "events, and on PostgreSQL the statements sent straight through asyncpg: a known user's "
-        "text stored in two single statements, and a known user's press or the answer to their "
-        "text in one transaction of plain statements), the process's CPU time (mean) and wall "
+        "text stored in two single statements, and a press or the answer to a text in one "
+        "transaction of two plain statements), the process's CPU time (mean) and wall "
         "time (p50).",
         "",
         *_table(
