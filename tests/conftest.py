@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -61,18 +63,66 @@ def gazetteer() -> Gazetteer:
     return Gazetteer.load()
 
 
-async def _postgres_database() -> tuple[str, str]:
-    """Creates an empty PostgreSQL database; returns (its URL, its name)."""
+async def _postgres_database(template: str | None = None) -> tuple[str, str]:
+    """Creates an empty PostgreSQL database (a copy of database `template`); returns (its URL,
+    its name)."""
     admin = make_url(POSTGRES_ADMIN_URL)
     name = f"ltsa_test_{uuid.uuid4().hex[:12]}"
     conn = await asyncpg.connect(
         host=admin.host, port=admin.port, user=admin.username, database=admin.database
     )
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await conn.close()
     return admin.set(database=name).render_as_string(hide_password=False), name
+
+
+# Migrating a database takes 0.7-1 s on PostgreSQL and 0.25 s on SQLite, and about 480 tests
+# want a migrated one: each database is migrated once per test session, and every test gets a
+# copy (PostgreSQL's CREATE DATABASE … TEMPLATE: about 0.1 s)
+_templates: dict[str, str] = {}
+_templates_made = asyncio.Lock()
+
+
+async def _migrated_template(kind: str, folder: Callable[[], Path] | None = None) -> str:
+    """The migrated database that tests copy: a PostgreSQL database's name, or (given where
+    to put it) a SQLite file's path."""
+    async with _templates_made:
+        if kind not in _templates:
+            if kind == "postgresql":
+                url, made = await _postgres_database()
+            else:
+                assert folder is not None
+                made = str(folder() / "template.db")
+                url = f"sqlite:///{made}"
+            db = Database(url, ROOT)
+            try:
+                await db.migrate()
+            finally:
+                await db.dispose()  # no connection may stay open on a template
+            _templates[kind] = made
+    return _templates[kind]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_templates() -> Iterator[None]:
+    yield
+    name = _templates.pop("postgresql", None)
+    if name is not None:
+        asyncio.run(_drop_postgres(name))
+
+
+async def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory, path: Path) -> Database:
+    template = await _migrated_template("sqlite", lambda: tmp_path_factory.mktemp("template"))
+    source, copy = sqlite3.connect(template), sqlite3.connect(path)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return Database(f"sqlite:///{path}", ROOT)
 
 
 async def _drop_postgres(name: str) -> None:
@@ -87,11 +137,12 @@ async def _drop_postgres(name: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+async def database(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
     """A migrated, empty database: SQLite and PostgreSQL (127.0.0.1:5432, trust auth)."""
     if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path}/ltsa.db", ROOT)
-        await db.migrate()
+        db = await _migrated_sqlite(tmp_path_factory, tmp_path / "ltsa.db")
         yield db
         await db.dispose()
         return
@@ -102,10 +153,9 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 @asynccontextmanager
 async def migrated_postgres() -> AsyncIterator[Database]:
     """A migrated, empty PostgreSQL database, dropped afterwards."""
-    url, name = await _postgres_database()
+    url, name = await _postgres_database(await _migrated_template("postgresql"))
     db = Database(url, ROOT)
     try:
-        await db.migrate()
         yield db
     finally:
         await db.dispose()
@@ -113,9 +163,10 @@ async def migrated_postgres() -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
-    db = Database(f"sqlite:///{tmp_path}/ltsa.db", ROOT)
-    await db.migrate()
+async def sqlite_db(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
+    db = await _migrated_sqlite(tmp_path_factory, tmp_path / "ltsa.db")
     yield db
     await db.dispose()
 
