@@ -140,6 +140,28 @@ async def talk(
     return answers
 
 
+async def same_on_the_orm_path(
+    pipeline: Pipeline,
+    monkeypatch: pytest.MonkeyPatch,
+    chat: str,
+    direct: list[list[Outgoing]],
+    said: list[str],
+    first: str = "/start",
+) -> dict[str, Any]:
+    """Says the same again as another user with the direct path off (everything through the
+    ORM); checks that the answers and every stored row are the same as `chat`'s. `chat`'s rows."""
+    monkeypatch.setattr(pipeline.db, "direct", None)
+    orm = await talk(pipeline, f"9{chat}", said, first)
+
+    def shown(answers: list[list[Outgoing]]) -> list[list[tuple[str, tuple[Any, ...], str]]]:
+        return [[(m.text, m.buttons, m.sender) for m in answer] for answer in answers]
+
+    assert shown(direct) == shown(orm)
+    one, other = await rows(pipeline.db, chat), await rows(pipeline.db, f"9{chat}")
+    assert one == other
+    return one
+
+
 async def rows(db: Database, chat: str) -> dict[str, Any]:
     """Everything stored for a chat, ids replaced by their position."""
     async with db.transaction() as session:
@@ -204,15 +226,7 @@ async def test_a_turn_writes_what_the_orm_path_writes(
     written = direct_turns(monkeypatch)
     direct = await talk(pipeline, "101", said)
     assert len(written) == direct_ones
-    monkeypatch.setattr(postgres, "direct", None)  # the ORM path for everything
-    orm = await talk(pipeline, "202", said)
-
-    def shown(answers: list[list[Outgoing]]) -> list[list[tuple[str, tuple[Any, ...], str]]]:
-        return [[(m.text, m.buttons, m.sender) for m in answer] for answer in answers]
-
-    assert shown(direct) == shown(orm)
-    one, other = await rows(postgres, "101"), await rows(postgres, "202")
-    assert one == other
+    one = await same_on_the_orm_path(pipeline, monkeypatch, "101", direct, said)
     assert len(one["outbox"]) > len(said)  # every reply queued for the platform
 
 
@@ -234,10 +248,7 @@ async def test_replies_beyond_the_ids_taken_at_the_start_are_given_more(
     monkeypatch.setattr(turns, "finish", without_spare)
     direct = await talk(pipeline, "141", PRESSES)
     assert short == [turns.SPARE] * (1 + len(PRESSES))
-    monkeypatch.setattr(postgres, "direct", None)
-    orm = await talk(pipeline, "242", PRESSES)
-    assert [[m.text for m in a] for a in direct] == [[m.text for m in a] for a in orm]
-    assert await rows(postgres, "141") == await rows(postgres, "242")
+    await same_on_the_orm_path(pipeline, monkeypatch, "141", direct, PRESSES)
 
 
 @pytest.mark.parametrize(
@@ -256,10 +267,7 @@ async def test_a_first_contact_is_created_and_answered_as_the_orm_path_does(
     with orm_transactions(postgres) as begun:
         direct = await talk(pipeline, "121", ["/menu_faq"], first=first)
     assert len(written) == 2 and not begun  # no transaction through the ORM
-    monkeypatch.setattr(postgres, "direct", None)
-    orm = await talk(pipeline, "212", ["/menu_faq"], first=first)
-    assert [[m.text for m in a] for a in direct] == [[m.text for m in a] for a in orm]
-    assert await rows(postgres, "121") == await rows(postgres, "212")
+    await same_on_the_orm_path(pipeline, monkeypatch, "121", direct, ["/menu_faq"], first)
 
 
 async def test_the_first_messages_of_someone_new_at_once_make_one_user(
