@@ -83,6 +83,7 @@ def _latency(route: str) -> Any:
 def _stage(name: str) -> Any:
     return STAGES.labels(name)
 
+
 router = APIRouter()
 
 
