@@ -9,8 +9,9 @@ of the messages arrived, both are stopped and new ones started, as after a resta
 gateway. It reports:
 
     {"recipients", "telegram_limit", "whatsapp_limit", "telegram_per_s", "whatsapp_per_s",
-     "overall_per_s", "wall_s", "received", "duplicates", "lost", "statuses",
-     "outbox_rows", "restarted_after", "restart_gap_s", "cpus", "load_before", "engine"}
+     "longest_pauses_s", "overall_per_s", "gateway_cpu_ms_per_message", "wall_s", "received",
+     "duplicates", "lost", "statuses", "outbox_rows", "restarted_after", "restart_gap_s", "cpus",
+     "load_before", "engine"}
 
 `make bench` calls it through `ltsa bench`; `tests/bot/community/test_broadcast_restart.py`
 runs it small and asserts zero duplicates and zero losses (not the rates).
@@ -202,7 +203,7 @@ async def run_async(
         try:
             await _seed(db, recipients, telegram_share)
             gateway = _Gateway(db, platforms, renderer)
-            started = time.monotonic()
+            started, cpu = time.monotonic(), time.process_time()
             gateway.start()
             await _announce(pipeline)
             deadline = started + limit_seconds
@@ -219,7 +220,7 @@ async def run_async(
                     break
                 await asyncio.sleep(0.1)
             await gateway.stop()
-            wall = time.monotonic() - started
+            wall, cpu = time.monotonic() - started, time.process_time() - cpu
             statuses, outbox_rows = await _statuses(db)
             received = await fake.stats()
         finally:
@@ -233,7 +234,10 @@ async def run_async(
         "whatsapp_limit": whatsapp_rate,
         "telegram_per_s": round(received.rates.get("telegram", 0.0), 1),
         "whatsapp_per_s": round(received.rates.get("whatsapp", 0.0), 1),
+        "longest_pauses_s": received.stalls,  # [seconds after the first arrival, pause]
         "overall_per_s": round(received.total / wall, 1) if wall else 0.0,
+        # the sending process (both gateways, the coordinator's turns); not PostgreSQL's
+        "gateway_cpu_ms_per_message": round(1000 * cpu / max(1, received.total), 2),
         "wall_s": round(wall, 2),
         "received": received.total,
         "duplicates": received.total - chats,

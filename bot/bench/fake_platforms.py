@@ -74,6 +74,12 @@ class Received:
             return 0.0
         return (len(times) - 1) / (times[-1] - times[0])
 
+    def stalls(self, platform: str, top: int = 3) -> list[list[float]]:
+        """The longest pauses between two arrivals: [seconds after the first, pause]."""
+        times = self.times[platform]
+        gaps = sorted(((b - a, a - times[0]) for a, b in itertools.pairwise(times)), reverse=True)
+        return [[round(at, 2), round(gap, 2)] for gap, at in gaps[:top]]
+
 
 class _Apps:
     def __init__(self, received: Received) -> None:
@@ -107,7 +113,10 @@ class _Apps:
         received = self.received
         counts = [[p, c, n] for (p, c), n in received.counts.items()]
         rates = {p: received.rate(p) for p in received.times}
-        return JSONResponse({"counts": counts, "rates": rates, "total": received.total})
+        stalls = {p: received.stalls(p) for p in received.times}
+        return JSONResponse(
+            {"counts": counts, "rates": rates, "stalls": stalls, "total": received.total}
+        )
 
     async def wait(self, request: Request) -> Response:
         count = int(request.query_params.get("count", "0"))
@@ -135,6 +144,7 @@ class Stats:
 
     counts: dict[tuple[str, str], int]
     rates: dict[str, float]
+    stalls: dict[str, list[list[float]]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -156,7 +166,8 @@ class FakePlatforms:
     async def stats(self) -> Stats:
         data = (await self.client.get(f"{self.url}/stats", timeout=30)).json()
         counts = {(str(p), str(c)): int(n) for p, c, n in data["counts"]}
-        return Stats(counts, {str(k): float(v) for k, v in data["rates"].items()})
+        rates = {str(k): float(v) for k, v in data["rates"].items()}
+        return Stats(counts, rates, data.get("stalls", {}))
 
 
 def _serve(ports: Queue[int]) -> None:
