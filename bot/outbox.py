@@ -1,6 +1,7 @@
 """The sender worker: delivers outbox rows to Telegram and WhatsApp, in order per chat.
 
-It starts with the app, claims due rows (`bot.db.outbox_queries.claim`), waits for the
+It starts with the app, claims due rows (`bot.db.outbox_queries.claim`; on PostgreSQL the
+single statements of `bot.db.outbox_direct`), waits for the
 platform's and the chat's token bucket, and sends. A webhook that stored a reply kicks it,
 so replies leave at once; otherwise it looks for due rows every `OUTBOX_POLL_SECONDS`.
 Rows survive a crash: unsent ones are sent after a restart, a row whose worker died while
@@ -26,6 +27,7 @@ from typing import Any, Protocol
 
 from bot.background import Background, nap
 from bot.channels.base import Outgoing
+from bot.db import outbox_direct as od
 from bot.db import outbox_queries as oq
 from bot.db.engine import Database
 from bot.db.models import User, utcnow
@@ -176,10 +178,18 @@ class OutboxSender:
         for channel, _recipient in self._active:
             rooms[channel] -= 1
         rows: list[oq.Claimed] = []
-        async with self.db.transaction() as session:
+        if self.db.direct is not None:  # PostgreSQL: one statement per channel
+            now = utcnow()
             for channel, room in rooms.items():
                 if room > 0:
-                    rows += await oq.claim(session, [channel], room, skip_chats=list(self._active))
+                    busy = [r for c, r in self._active if c == channel]
+                    rows += await od.claim(self.db.direct, channel, room, now, busy)
+        else:
+            async with self.db.transaction() as session:
+                for channel, room in rooms.items():
+                    if room > 0:
+                        skip = list(self._active)
+                        rows += await oq.claim(session, [channel], room, skip_chats=skip)
         for row in rows:
             key = (row.channel, row.recipient)
             self._active[key] = asyncio.create_task(self._chat(key, row))
@@ -193,16 +203,21 @@ class OutboxSender:
                 sent = await self.attempt(row)
                 if sent is None:
                     return
-                # one transaction records the send and claims the chat's next row
-                async with self.db.transaction() as session:
-                    await oq.sent(session, row.id, sent.platform_id)
-                    rows = await oq.claim(session, [key[0]], 1, chat=key)
-                row = rows[0] if rows else None
+                row = await self._sent_and_next(row, sent)
         except Exception:  # a database error: the row's lease runs out and it is retried
             log.exception("outbox: chat %s stopped", key[0])
         finally:
             self._active.pop(key, None)
             self._wake.set()  # a slot is free
+
+    async def _sent_and_next(self, row: oq.Claimed, sent: Sent) -> oq.Claimed | None:
+        """Records the send and claims the chat's next row, in one transaction."""
+        if self.db.direct is not None:
+            return await od.sent_and_next(self.db.direct, row, sent.platform_id, utcnow())
+        async with self.db.transaction() as session:
+            await oq.sent(session, row.id, sent.platform_id)
+            rows = await oq.claim(session, [row.channel], 1, chat=(row.channel, row.recipient))
+        return rows[0] if rows else None
 
     async def attempt(self, row: oq.Claimed) -> Sent | None:
         """Sends one claimed row. A failure is recorded here (retry, hold or failed) and

@@ -80,6 +80,13 @@ class DirectPool:
         async with self._connection() as connection:
             return await connection.fetchrow(query, *args)
 
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        """The rows of one statement, which commits on its own."""
+        self.statements += 1
+        self.transactions += 1
+        async with self._connection() as connection:
+            return list(await connection.fetch(query, *args))
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Statements in one transaction: committed when the block ends, rolled back when it

@@ -275,20 +275,35 @@ async def test_a_stopping_sender_gives_back_the_rows_still_waiting_for_a_token(
 
 class SlowCommit:
     """The database as a sender sees it, except that its first transaction (the claim) takes
-    a second after committing: a stop() then arrives between the commit and the chats' tasks."""
+    a second after committing: a stop() then arrives between the commit and the chats' tasks.
+    On PostgreSQL the claim is a single statement (`direct.fetch`), slowed the same way."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self.is_sqlite = db.is_sqlite
         self.committed = asyncio.Event()
+        self.direct = None if db.direct is None else self
+
+    async def _slow_once(self) -> None:
+        if not self.committed.is_set():
+            self.committed.set()
+            await asyncio.sleep(1.0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         async with self.db.transaction() as session:
             yield session
-        if not self.committed.is_set():
-            self.committed.set()
-            await asyncio.sleep(1.0)
+        await self._slow_once()
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]:
+        assert self.db.direct is not None
+        rows = await self.db.direct.fetch(query, *args)
+        await self._slow_once()
+        return rows
+
+    async def fetchrow(self, query: str, *args: Any) -> Any:
+        assert self.db.direct is not None
+        return await self.db.direct.fetchrow(query, *args)
 
 
 async def test_a_sender_stopped_as_its_claim_commits_leaves_no_row_claimed(
