@@ -38,6 +38,7 @@ from bot.channels import whatsapp_api as api
 from bot.channels.base import Incoming, Outgoing
 from bot.channels.web import problem
 from bot.db import channel_queries as cq
+from bot.db import outbox_direct as od
 from bot.db import outbox_queries as oq
 from bot.db.engine import Database
 from bot.db.models import User, utcnow
@@ -250,19 +251,26 @@ class WhatsAppChannel:
     async def _statuses(self, statuses: list[dict[str, Any]]) -> None:
         if not statuses:
             return
+        reports = []
+        for status in statuses:
+            if not _str(status.get("id"), 200):
+                continue
+            name = str(status.get("status", ""))
+            errors = _dicts(status.get("errors"))
+            error = errors[0] if errors else {}
+            if name == "failed" and error.get("code") == api.REENGAGEMENT:
+                name = "held"  # delivered once the user writes again
+            detail = f"{error.get('code')}: {error.get('title', '')}" if error else None
+            stamp = str(status.get("timestamp", ""))
+            at = datetime.fromtimestamp(int(stamp), UTC) if stamp.isdigit() else utcnow()
+            reports.append((str(status["id"]), name, at, detail))
+        if self.db.direct is not None:  # PostgreSQL: a single statement each
+            for report in reports:
+                await od.record_status(self.db.direct, *report)
+            return
         async with self.db.transaction() as session:
-            for status in statuses:
-                if not _str(status.get("id"), 200):
-                    continue
-                name = str(status.get("status", ""))
-                errors = _dicts(status.get("errors"))
-                error = errors[0] if errors else {}
-                if name == "failed" and error.get("code") == api.REENGAGEMENT:
-                    name = "held"  # delivered once the user writes again
-                detail = f"{error.get('code')}: {error.get('title', '')}" if error else None
-                stamp = str(status.get("timestamp", ""))
-                at = datetime.fromtimestamp(int(stamp), UTC) if stamp.isdigit() else utcnow()
-                await oq.record_status(session, status["id"], name, at, detail)
+            for report in reports:
+                await oq.record_status(session, *report)
 
     # --- the outbox side (bot.outbox.Platform) ---
 

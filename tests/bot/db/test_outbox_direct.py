@@ -169,3 +169,48 @@ async def test_a_row_locked_by_another_transaction_is_skipped(
         got = await asyncio.wait_for(od.claim(pool, "telegram", 20, NOW), 10)
     assert held["id"] not in [c.id for c in got]
     assert "101" not in [c.recipient for c in got]  # its second row waits for the first
+
+
+REPORTS = [  # (platform id, status, minutes after NOW, error) in the order they arrive
+    ("p1", "delivered", 1, None),
+    ("p1", "read", 2, None),
+    ("p1", "delivered", 3, None),  # late: the status does not go back
+    ("p2", "read", 1, None),  # read before delivered: delivered then too
+    ("p2", "sent", 2, None),
+    ("p3", "failed", 1, "131026: Message undeliverable"),
+    ("p4", "held", 1, "131047: Re-engagement message"),
+    ("p5", "failed", 1, ""),
+    ("p5", "deleted", 2, None),  # a status we do not know: nothing changes
+    ("nobody", "read", 1, None),
+]
+
+
+async def test_delivery_reports_change_what_the_orm_changes(
+    pair: tuple[Database, Database],
+) -> None:
+    orm, direct = pair
+    async with orm.transaction() as session:
+        heads = await oq.claim(session, ["telegram"], 5)
+    assert heads == await od.claim(_direct(direct), "telegram", 5, NOW)
+    for n, head in enumerate(heads, start=1):  # sent, with the platform's ids p1 … p5
+        async with orm.transaction() as session:
+            await oq.sent(session, head.id, f"p{n}")
+            await oq.claim(session, ["telegram"], 1, chat=(head.channel, head.recipient))
+        await od.sent_and_next(_direct(direct), head, f"p{n}", NOW)
+    for platform_id, status, minutes, error in REPORTS:
+        at = NOW + timedelta(minutes=minutes)
+        async with orm.transaction() as session:
+            known = await oq.record_status(session, platform_id, status, at, error)
+        assert await od.record_status(_direct(direct), platform_id, status, at, error) == known
+    assert await _outbox(direct) == await _outbox(orm)
+    reported = {r["platform_id"]: r for r in await _outbox(direct) if r["platform_id"]}
+    minute = timedelta(minutes=1)
+    assert [(r["status"], r["delivered_at"], r["read_at"]) for r in reported.values()][:2] == [
+        ("read", NOW + minute, NOW + 2 * minute),
+        ("read", NOW + minute, NOW + minute),
+    ]
+    assert [(reported[p]["status"], reported[p]["last_error"]) for p in ("p3", "p4", "p5")] == [
+        ("failed", "131026: Message undeliverable"),
+        ("held", "131047: Re-engagement message"),
+        ("failed", "failed"),
+    ]
