@@ -1,11 +1,11 @@
 """The sender worker: delivers outbox rows to Telegram and WhatsApp, in order per chat.
 
 It starts with the app, claims due rows (`bot.db.outbox_queries.claim`; on PostgreSQL the
-single statements of `bot.db.outbox_direct`), waits for the
-platform's and the chat's token bucket, and sends. A webhook that stored a reply kicks it,
-so replies leave at once; otherwise it looks for due rows every `OUTBOX_POLL_SECONDS`.
-Rows survive a crash: unsent ones are sent after a restart, a row whose worker died while
-sending is due again when its lease ends.
+single statements of `bot.db.outbox_direct`), waits for the platform's and the chat's token
+bucket, and sends. A webhook that stored a reply kicks it, so replies leave at once;
+otherwise it looks for due rows every `OUTBOX_POLL_SECONDS`. Rows survive a crash: unsent
+ones are sent after a restart, a row whose worker died while sending is due again when its
+lease ends.
 
 What a platform's `send` may raise:
 
@@ -177,19 +177,20 @@ class OutboxSender:
         rooms = {name: self.max_chats for name in self.platforms}
         for channel, _recipient in self._active:
             rooms[channel] -= 1
-        rows: list[oq.Claimed] = []
-        if self.db.direct is not None:  # PostgreSQL: one statement per channel
-            now = utcnow()
-            for channel, room in rooms.items():
-                if room > 0:
-                    busy = [r for c, r in self._active if c == channel]
-                    rows += await od.claim(self.db.direct, channel, room, now, busy)
-        else:
+        rooms = {channel: room for channel, room in rooms.items() if room > 0}
+        if self.db.direct is None:
+            rows: list[oq.Claimed] = []
             async with self.db.transaction() as session:
                 for channel, room in rooms.items():
-                    if room > 0:
-                        skip = list(self._active)
-                        rows += await oq.claim(session, [channel], room, skip_chats=skip)
+                    rows += await oq.claim(session, [channel], room, skip_chats=list(self._active))
+            return self._start(rows)
+        started = 0  # PostgreSQL: one statement per channel, whose chats start at once
+        for channel, room in rooms.items():
+            busy = [recipient for c, recipient in self._active if c == channel]
+            started += self._start(await od.claim(self.db.direct, channel, room, utcnow(), busy))
+        return started
+
+    def _start(self, rows: list[oq.Claimed]) -> int:
         for row in rows:
             key = (row.channel, row.recipient)
             self._active[key] = asyncio.create_task(self._chat(key, row))

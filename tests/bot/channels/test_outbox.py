@@ -25,6 +25,7 @@ from bot.ratelimit import Limits
 from tests.bot.channels.conftest import (
     Gateway,
     channel_settings,
+    eventually,
     post_telegram,
     running_gateway,
 )
@@ -32,7 +33,7 @@ from tests.bot.channels.fakes import PHONE_NUMBER_ID, WHATSAPP_TOKEN, Failure, F
 from tests.bot.channels.test_telegram import CHAT, drained, say, update
 from tests.bot.channels.test_whatsapp import PHONE, event
 from tests.bot.channels.test_whatsapp import say as wa_say
-from tests.conftest import ROOT
+from tests.conftest import ROOT, migrated_postgres
 
 FLOOD = Failure(
     429,
@@ -50,7 +51,11 @@ BLOCKED = Failure(
 
 
 async def rows(gw: Gateway) -> list[Outbox]:
-    async with gw.services.db.transaction() as session:
+    return await rows_of(gw.services.db)
+
+
+async def rows_of(db: Database) -> list[Outbox]:
+    async with db.transaction() as session:
         return list((await session.scalars(select(Outbox).order_by(Outbox.id))).all())
 
 
@@ -271,6 +276,43 @@ async def test_a_stopping_sender_gives_back_the_rows_still_waiting_for_a_token(
     assert [(r.status, r.attempts, r.locked_until) for r in waiting] == [("pending", 0, None)] * 4
     async with database.transaction() as session:  # due at once for the next worker
         assert len(await oq.claim(session, ["telegram"], 10)) == 4
+
+
+class FastPlatform(SlowPlatform):
+    limits = Limits(rate=100.0, chat_rate=100.0, chat_burst=5)
+
+
+class SecondClaimFails:
+    """PostgreSQL as a sender sees it, except that WhatsApp's claim fails (an outage)."""
+
+    def __init__(self, db: Database) -> None:
+        assert db.direct is not None
+        self.db, self.pool = db, db.direct
+        self.is_sqlite = False
+        self.direct = self
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]:
+        if "whatsapp" in args:
+            raise ConnectionResetError("the database went away")
+        return await self.pool.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> Any:
+        return await self.pool.fetchrow(query, *args)
+
+
+async def test_chats_claimed_before_a_failed_claim_are_sent_at_once() -> None:
+    async with migrated_postgres() as database:
+        await queue_chats(database, ["601", "602", "603"], [{"text": "x"}])
+        telegram, whatsapp = FastPlatform(), FastPlatform()
+        whatsapp.name = "whatsapp"
+        platforms = {"telegram": telegram, "whatsapp": whatsapp}
+        sender = OutboxSender(cast(Database, SecondClaimFails(database)), platforms)
+        with pytest.raises(ConnectionResetError):
+            await sender.drain()
+        # the rows Telegram's claim took do not wait a minute for their lease to run out
+        await eventually(lambda: len(telegram.got) == 3, "the claimed chats were sent", 10)
+        await sender.stop()
+        assert {r.status for r in await rows_of(database)} == {"sent"}
 
 
 class SlowCommit:
