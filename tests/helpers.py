@@ -1,10 +1,13 @@
-"""Test helpers: a transcript driver over the real pipeline, free ports."""
+"""Test helpers: a transcript driver over the real pipeline, free ports, stand-in servers."""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
+
+from aiohttp import web
 
 from bot.channels.base import Incoming, Outgoing
 from bot.pipeline import Pipeline
@@ -16,6 +19,20 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """`app` on a free loopback port until the block ends; gives its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
 
 
 class Chat:

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from nlu.client import NluUnavailable, RasaClient
 from nlu.gazetteer import Gazetteer
+from tests.helpers import serving
 
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "rasa_parse_faq.json").read_text())
 
@@ -35,15 +36,8 @@ async def stand_in() -> AsyncIterator[tuple[str, list[str], dict[str, int]]]:
     app = web.Application()
     app.router.add_post("/nlu/model/parse", parse)
     app.router.add_get("/nlu/status", status)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}/nlu/", tokens, state
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield f"{url}/nlu/", tokens, state
 
 
 async def test_a_parse_comes_back_over_http_from_a_url_with_a_path(

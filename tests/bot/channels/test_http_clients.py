@@ -3,7 +3,6 @@ a server that is not there, and a Telegram upload (the bot itself never sends fi
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,18 +15,12 @@ from telegram.request._requestparameter import RequestParameter
 from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.whatsapp_api import GraphClient
 from bot.outbox import RetryLater
-
-
-def _closed_port() -> int:
-    """A loopback port nothing listens on (bound, then let go)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.helpers import closed_port, serving
 
 
 async def test_telegram_out_of_reach_is_a_network_error_not_a_timeout() -> None:
     request = AiohttpRequest(connect_timeout=2, read_timeout=2)
-    url = f"http://127.0.0.1:{_closed_port()}/botX/getMe"
+    url = f"http://127.0.0.1:{closed_port()}/botX/getMe"
     try:
         with pytest.raises(NetworkError) as raised:
             await request.do_request(url, "POST")
@@ -38,7 +31,7 @@ async def test_telegram_out_of_reach_is_a_network_error_not_a_timeout() -> None:
 
 
 async def test_whatsapp_out_of_reach_is_retried_later() -> None:
-    client = GraphClient(f"http://127.0.0.1:{_closed_port()}", "v24.0", "1", "token", timeout=2)
+    client = GraphClient(f"http://127.0.0.1:{closed_port()}", "v24.0", "1", "token", timeout=2)
     try:
         with pytest.raises(RetryLater, match="whatsapp: ClientConnectorError"):
             await client.send("6281100000000", {"type": "text", "text": {"body": "x"}})
@@ -61,15 +54,8 @@ async def echo() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_post("/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield url
 
 
 async def test_telegram_form_fields_and_uploads_arrive(echo: str) -> None:

@@ -83,6 +83,16 @@ def _direct(db: Database) -> DirectPool:
     return db.direct
 
 
+async def _claimed_on_both(pair: tuple[Database, Database], limit: int) -> list[oq.Claimed]:
+    """Telegram's head rows, claimed through the ORM and through the single statement:
+    the same on both."""
+    orm, direct = pair
+    async with orm.transaction() as session:
+        heads = await oq.claim(session, ["telegram"], limit)
+    assert heads == await od.claim(_direct(direct), "telegram", limit, NOW)
+    return heads
+
+
 async def _outbox(db: Database) -> list[dict[str, Any]]:
     """Every column of every row."""
     async with db.transaction() as session:
@@ -116,9 +126,7 @@ async def test_sent_and_next_does_what_the_orm_transaction_does(
     pair: tuple[Database, Database],
 ) -> None:
     orm, direct = pair
-    async with orm.transaction() as session:
-        heads = await oq.claim(session, ["telegram"], 20)
-    assert heads == await od.claim(_direct(direct), "telegram", 20, NOW)
+    heads = await _claimed_on_both(pair, 20)
     for head in heads:  # each chat's next row, while the ones after it wait
         async with orm.transaction() as session:
             await oq.sent(session, head.id, f"p{head.id}")
@@ -189,9 +197,7 @@ async def test_delivery_reports_change_what_the_orm_changes(
     pair: tuple[Database, Database],
 ) -> None:
     orm, direct = pair
-    async with orm.transaction() as session:
-        heads = await oq.claim(session, ["telegram"], 5)
-    assert heads == await od.claim(_direct(direct), "telegram", 5, NOW)
+    heads = await _claimed_on_both(pair, 5)
     for n, head in enumerate(heads, start=1):  # sent, with the platform's ids p1 … p5
         async with orm.transaction() as session:
             await oq.sent(session, head.id, f"p{n}")
