@@ -6,10 +6,11 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.booking import opening, reads
+from bot.booking import direct, opening, reads
 from bot.community.reads import CommunityReads
 from bot.content import Content
 from bot.db import protection
+from bot.db.direct import Transaction
 from flows.store import BookingInfo, CaseLookup, DayCheck, FaqTopic, OppSlot
 from nlu.dates import TZ
 
@@ -70,10 +71,16 @@ class TurnStore(CommunityReads, ContentStore):
     in the message's transaction, for its user, at the message's time."""
 
     def __init__(
-        self, content: Content, session: AsyncSession, user_id: int, now: dt.datetime
+        self,
+        content: Content,
+        session: AsyncSession,
+        user_id: int,
+        now: dt.datetime,
+        direct: Transaction | None = None,
     ) -> None:
         super().__init__(content)
         self.session = session
+        self.direct = direct  # the turn's transaction on the direct path: sessions read there
         self.user_id = user_id
         self._now = now.astimezone(TZ)
 
@@ -81,6 +88,8 @@ class TurnStore(CommunityReads, ContentStore):
         return self._now
 
     async def opp_sessions(self, ltsa: str) -> tuple[OppSlot, ...]:
+        if self.direct is not None:
+            return await direct.opp_sessions(self.direct, ltsa, self._now)
         return await reads.opp_sessions(self.session, ltsa, self._now)
 
     async def check_day(self, ltsa: str, day: dt.date) -> DayCheck:
@@ -108,9 +117,13 @@ class TurnStore(CommunityReads, ContentStore):
         return tuple(s.astimezone(TZ) for s in slots)
 
     async def my_bookings(self) -> tuple[BookingInfo, ...]:
+        if self.direct is not None:
+            return await direct.my_bookings(self.direct, self.user_id)
         return await reads.my_bookings(self.session, self.user_id)
 
     async def is_coordinator(self) -> bool:
+        if self.direct is not None:
+            return await direct.is_coordinator(self.direct, self.user_id)
         return await reads.is_coordinator(self.session, self.user_id)
 
     async def case_status(self, number: str, pin: str) -> CaseLookup:

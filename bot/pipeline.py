@@ -12,8 +12,8 @@ answer. Every channel calls `Pipeline.handle`; nothing else answers users.
         in one transaction with the conversation locked: store it as answered, then as above
         (an answer that fails rolls it all back: the press is then stored on its own and
         answered or apologised for, like typed text)
-    on PostgreSQL both transactions are plain statements (bot.db.turns) unless the turn needs
-    more than the user's own conversation (a booking, a case): that one takes the ORM path
+    on PostgreSQL both transactions are plain statements (bot.db.turns), an OPP booking too
+    (bot.booking.direct); a turn that needs more (a case, a gap logged) takes the ORM path
 """
 
 from __future__ import annotations
@@ -184,10 +184,10 @@ class Pipeline:
                     answered=answered,
                     now=utcnow(),
                 )
-                direct = await self._direct(begin, text, pressed, None, incoming.channel)
-                if direct is not None:
-                    return direct
-                try:
+                try:  # the seat promised on either path gone at the commit: taken in place
+                    direct = await self._direct(begin, text, pressed, None, incoming.channel)
+                    if direct is not None:
+                        return direct
                     return await self._press_once(incoming, text, dedupe, pressed)
                 except SeatGone:
                     return await self._press_once(
@@ -212,26 +212,32 @@ class Pipeline:
         rows as `_reply` writes; None when it needs the ORM path (`begin` found nothing to
         answer, or the turn uses the database beyond the user's own conversation)."""
         intent = understood.turn.intent
-        if self.db.direct is None or not self.orm_turns.direct(intent):
+        pool = self.db.direct
+        if pool is None or not self.orm_turns.direct(intent):
             return None
-        answer: list[Outgoing] | None = None
-        queued = False
-        async with self.db.direct.transaction() as tx:
-            state = await begin(tx)
-            if state is None:
-                raise Rollback
-            user, conv, message_id = state.user, state.conv, state.message_id
-            try:
-                replies = await self._decide(
-                    NO_SESSION, conv, user, message_id, text, understood, detection
-                )
-            except NeedsOrm:
-                self.orm_turns.needed(intent)
-                raise Rollback from None
-            queue = self.outbox.outbox_rows if self.outbox is not None else None
-            answer, queued = await turns.finish(
-                tx, state, channel, replies, queue, answered, utcnow()
-            )
+
+        async def turn() -> tuple[list[Outgoing] | None, bool]:
+            done: tuple[list[Outgoing] | None, bool] = (None, False)  # rolled back
+            async with pool.transaction() as tx:
+                state = await begin(tx)
+                if state is None:
+                    raise Rollback
+                conv, user, message_id = state.conv, state.user, state.message_id
+                try:
+                    replies = await self._decide(
+                        NO_SESSION, conv, user, message_id, text, understood, detection, tx
+                    )
+                except NeedsOrm:
+                    self.orm_turns.needed(intent)
+                    raise Rollback from None
+                queue = self.outbox.outbox_rows if self.outbox is not None else None
+                done = await turns.finish(tx, state, channel, replies, queue, answered, utcnow())
+            return done
+
+        try:
+            answer, queued = await turn()
+        except SeatGone:  # the OPP session filled meanwhile: read again, it is full now (or
+            answer, queued = await turn()  # a seat freed since is promised once more)
         if answer is not None:
             self.orm_turns.sufficed(intent)
         if queued and self.outbox is not None:
@@ -338,9 +344,11 @@ class Pipeline:
         text: str,
         understood: Understood,
         detection: Detection | None,
+        tx: Transaction | None = None,
     ) -> list[Outgoing]:
         """The answer to a stored message, the state it changes applied to `user`, `conv` and
-        the session (the direct path gives a `NoSession`: a turn that uses it raises)."""
+        the session (the direct path gives a `NoSession`: a turn that uses it raises, and its
+        transaction `tx`: OPP sessions are read and booked there)."""
         turn = understood.turn
         if conv.flow and user.language:
             # an answer inside a flow (a name, a village, a date) says nothing of the
@@ -359,10 +367,10 @@ class Pipeline:
             mode=conv.mode,
         )
         now = self.clock()
-        store = TurnStore(self.store.content, session, user.id, now)
+        store = TurnStore(self.store.content, session, user.id, now, tx)
         actions = await dispatch(turn, view, store)
         # booking actions change seats here; their result picks what the user is told
-        context = Context(user, now, self.renderer, self.calendar, self.send)
+        context = Context(user, now, self.renderer, self.calendar, self.send, tx)
         actions, booked = await resolve(session, actions, context)
         actions = await self.casework.resolve(session, actions, user, now)
         applied = await apply_actions(

@@ -42,19 +42,23 @@ async def opp_sessions(
     slots = []
     for opp, ltsa in rows:
         kept += (opp, ltsa)
-        slots.append(slot(opp, ltsa_slug))
+        slots.append(
+            slot(ltsa_slug, opp.id, opp.starts_at, opp.place, opp.capacity, opp.seats_taken)
+        )
     return tuple(slots)
 
 
-def slot(row: OppSession, ltsa_slug: str) -> OppSlot:
-    """An OPP session row as the flows see it."""
+def slot(
+    ltsa_slug: str, session_id: int, starts_at: dt.datetime, place: str, capacity: int, taken: int
+) -> OppSlot:
+    """An OPP session as the flows see it."""
     return OppSlot(
-        id=row.id,
+        id=session_id,
         ltsa=ltsa_slug,
-        starts_at=row.starts_at.astimezone(TZ),
-        place=row.place,
-        capacity=row.capacity,
-        seats_left=max(0, row.capacity - row.seats_taken),
+        starts_at=starts_at.astimezone(TZ),
+        place=place,
+        capacity=capacity,
+        seats_left=max(0, capacity - taken),
     )
 
 
@@ -66,7 +70,7 @@ async def my_bookings(session: AsyncSession, user_id: int) -> tuple[BookingInfo,
             or_(Booking.user_id == user_id, Booking.booked_by_user_id == user_id),
             Booking.status == "booked",
         )
-        .order_by(Booking.starts_at)
+        .order_by(Booking.starts_at, Booking.id)
     )
     infos = []
     for booking in rows:

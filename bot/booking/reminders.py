@@ -46,12 +46,16 @@ async def schedule_for(
     booking was created in this transaction, so it has no reminders to replace."""
     if not fresh:
         await cancel(session, keys(booking.id))
-    jobs = [
-        Job(KIND, due, {"booking_id": booking.id, "which": which}, f"booking:{booking.id}:{which}")
-        for which, due in due_times(booking.starts_at)
-        if now < due < booking.starts_at
+    await schedule_many(session, jobs_for(booking.id, booking.starts_at, now), replace=not fresh)
+
+
+def jobs_for(booking_id: int, starts_at: dt.datetime, now: dt.datetime) -> list[Job]:
+    """The reminder jobs of a booking starting at `starts_at`, those still ahead of `now`."""
+    return [
+        Job(KIND, due, {"booking_id": booking_id, "which": which}, f"booking:{booking_id}:{which}")
+        for which, due in due_times(starts_at)
+        if now < due < starts_at
     ]
-    await schedule_many(session, jobs, replace=not fresh)
 
 
 async def cancel_for(session: AsyncSession, booking: Booking) -> None:

@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.booking import changes, seats
+from bot.booking import changes, direct, seats
 from bot.booking.ics import CalendarLinks
 from bot.booking.push import Push, push, tell_promoted
 from bot.booking.reads import describe
+from bot.db.direct import Transaction
 from bot.db.models import User
 from bot.render import Renderer
 from flows.actions import (
@@ -43,6 +44,7 @@ class Context:
     renderer: Renderer
     calendar: CalendarLinks | None = None
     send: Push = push
+    direct: Transaction | None = None  # the turn's, on the direct path (an OPP seat booked there)
 
 
 async def resolve(
@@ -78,6 +80,9 @@ async def carry_out(
                 user.id, action.name, user.language, action.consent, action.for_other
             )
             if action.kind == "opp" and action.session_id is not None:
+                if ctx.direct is not None:  # the seat promised to the commit, as below
+                    got = await direct.book_opp(ctx.direct, action.session_id, who, now)
+                    return got[0], _with_calendar(got[1], got[0], ctx)
                 result = await seats.book_opp(session, action.session_id, who, now)
             elif action.kind == "desk" and action.desk and action.starts_at:
                 at = dt.datetime.fromisoformat(action.starts_at)
@@ -106,9 +111,14 @@ async def carry_out(
             result = await changes.join_waitlist(session, action.session_id, who, now)
     found: dict[str, Any] = {}
     if result.booking is not None:
-        found = await describe(session, result.booking)
-        if ctx.calendar is not None and result.outcome in {"booked", "moved"}:
-            found["ics_url"] = ctx.calendar.url(result.booking.code)
+        found = _with_calendar(await describe(session, result.booking), result.outcome, ctx)
     if result.position is not None:
         found["position"] = result.position
     return result.outcome, found
+
+
+def _with_calendar(found: dict[str, Any], outcome: str, ctx: Context) -> dict[str, Any]:
+    """A booking's render parameters with its calendar link, when it was made or moved."""
+    if ctx.calendar is not None and outcome in {"booked", "moved"}:
+        found["ics_url"] = ctx.calendar.url(found["booking_code"])
+    return found

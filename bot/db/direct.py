@@ -22,6 +22,12 @@ from sqlalchemy.engine.url import URL
 from bot.db.outage import is_outage
 
 ACQUIRE_TIMEOUT = 30.0
+SEAT_GONE = "LTS01"  # the SQLSTATE of the seat trigger's refusal (migration 0009)
+
+
+class SeatGone(Exception):
+    """An OPP seat promised earlier in a transaction was gone when it was to be taken (at
+    `bot.booking.seats.settle`, or by PostgreSQL at the commit): the turn is rolled back."""
 
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:
@@ -90,7 +96,8 @@ class DirectPool:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Statements in one transaction: committed when the block ends, rolled back when it
-        raises (or when the caller raises `Rollback`, which ends the block quietly)."""
+        raises (or when the caller raises `Rollback`, which ends the block quietly). Raises
+        SeatGone when PostgreSQL refused the commit because a promised seat was gone."""
         self.transactions += 1
         async with self._connection() as connection:
             try:
@@ -98,6 +105,10 @@ class DirectPool:
                     yield Transaction(self, connection)
             except Rollback:
                 pass
+            except asyncpg.PostgresError as exc:
+                if exc.sqlstate == SEAT_GONE:
+                    raise SeatGone(str(exc)) from exc
+                raise
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:

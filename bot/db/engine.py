@@ -27,17 +27,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.db.direct import DirectPool
+from bot.db.direct import SEAT_GONE, DirectPool
+from bot.db.direct import SeatGone as SeatGone  # raised here, by the direct path, by `settle`
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SEAT_GONE = "LTS01"  # the SQLSTATE of the seat trigger's refusal (migration 0009)
-
-
-class SeatGone(Exception):
-    """An OPP seat promised earlier in a transaction was gone when it was to be taken (at
-    `bot.booking.seats.settle`, or by PostgreSQL at the commit): the turn is rolled back."""
 
 
 def async_url(url: str, root: Path) -> URL:

@@ -3,14 +3,16 @@ only that long. A seat promised earlier in the turn but gone by then rolls the t
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.booking import seats
+from bot.booking import direct, seats
 from bot.db import queries as q
 from bot.db.engine import Database
-from bot.db.models import Booking, OppSession, ScheduledJob
+from bot.db.models import Booking, Message, OppSession, ScheduledJob
 from bot.pipeline import Pipeline
 from tests.bot.booking.conftest import NOW, new_session
 from tests.bot.booking.test_booking_pipeline import chat_in_indonesian
@@ -55,8 +57,9 @@ async def test_a_full_session_is_full_without_a_promise(booking_db: Database) ->
 
 
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("path", ["direct", "orm"])
 async def test_the_turn_that_lost_its_seat_is_told_the_session_is_full(
-    booking_pipeline: Pipeline, booking_db: Database, monkeypatch: pytest.MonkeyPatch
+    booking_pipeline: Pipeline, booking_db: Database, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     opp_id = await new_session(booking_db, capacity=1)
     chat = await chat_in_indonesian(booking_pipeline, "late")
@@ -64,24 +67,45 @@ async def test_the_turn_that_lost_its_seat_is_told_the_session_is_full(
     await chat.press("Rabu, 9 Desember 2026 08.00 · 1 kursi")
     await chat.press("Setuju")
     await chat.send("Budi Santoso")
-    settle, calls = seats.settle, []
+    calls: list[int] = []
 
-    async def someone_else_first(session: AsyncSession) -> None:
+    async def someone_else_first() -> None:
         if not calls:  # between the promise and the commit, another person books
             async with booking_db.transaction() as other:
                 quick = await q.user_for(other, "web", "quick")
                 who = seats.Attendee(quick.id, "Sri", "id")
                 assert (await seats.book_opp(other, opp_id, who, NOW)).outcome == "booked"
-        calls.append(session)
-        await settle(session)
+        calls.append(1)
 
-    monkeypatch.setattr(seats, "settle", someone_else_first)
+    if path == "orm":
+        monkeypatch.setattr(booking_db, "direct", None)
+        settle = seats.settle
+
+        async def settled_late(session: AsyncSession) -> None:
+            await someone_else_first()
+            await settle(session)
+
+        monkeypatch.setattr(seats, "settle", settled_late)
+    else:  # the seat promised by the booking's statement
+        book = direct.book_opp
+
+        async def booked_late(*args: Any) -> tuple[str, dict[str, Any]]:
+            booked = await book(*args)
+            await someone_else_first()
+            return booked
+
+        monkeypatch.setattr(direct, "book_opp", booked_late)
     await chat.press("Ya, daftarkan")
     assert len(calls) == 2  # the turn ran twice: promised, then answered with the seat gone
     assert "baru saja penuh" in chat.text() and "Daftar tunggu" in chat.buttons()
     async with booking_db.transaction() as session:
         assert (await session.get_one(OppSession, opp_id)).seats_taken == 1
         assert await session.scalar(select(func.count()).select_from(Booking)) == 1
+        late = await q.user_for(session, "web", "late")
+        pressed = await session.scalars(
+            select(Message.payload).where(Message.user_id == late.id, Message.direction == "in")
+        )
+        assert list(pressed).count('/opp_step{"confirm":true}') == 1  # stored once
 
 
 async def test_a_code_drawn_twice_is_drawn_again_and_the_booking_keeps_its_reminders(

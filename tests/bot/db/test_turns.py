@@ -351,7 +351,7 @@ async def test_an_intent_that_needed_the_orm_goes_there_at_once_next_time(
     pipeline = pipeline_on(postgres, detector, renderer)
     assert postgres.direct is not None
     await send(pipeline, "505", "/start")
-    book = payload("book_opp", ltsa="kebumen")  # lists the LTSA's sessions: the ORM path
+    book = payload("book_desk", ltsa="blitar", desk="imigrasi")  # its open days: ORM
     first = await send(pipeline, "505", book, "b1")
     before = postgres.direct.transactions
     again = await send(pipeline, "505", book, "b2")
