@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.rules import CaseRules
 from bot.community.apply import apply_community
+from bot.db import feedback_direct as fd
 from bot.db import feedback_queries as fq
 from bot.db import queries as q
+from bot.db.direct import Transaction
 from bot.db.models import Conversation, User, change
 from bot.db.protection import apply_protection
 from flows.actions import (
@@ -49,9 +51,11 @@ async def apply_actions(
     text: str,
     casework: CaseRules,
     now: dt.datetime,
+    direct: Transaction | None = None,
 ) -> dict[str, Any]:
     """Carries out the state-changing actions of one turn in its transaction; returns
-    parameters for rendering (a case number, a booking's details)."""
+    parameters for rendering (a case number, a booking's details). On the direct path
+    (`direct`: the turn's transaction) gaps and feedback are written there."""
     extra: dict[str, Any] = {}
     for action in actions:
         match action:
@@ -87,9 +91,15 @@ async def apply_actions(
             case ReturnToBot(outcome=outcome):
                 await casework.user_left(session, user, conv, now, outcome)
             case LogGap(reason=reason, nearest=nearest):
-                await fq.log_gap(session, message_id, text, reason, user.language, nearest)
+                gap = (message_id, text, reason, user.language, nearest)
+                await (fd.log_gap(direct, *gap) if direct else fq.log_gap(session, *gap))
             case RecordFeedback(topic=topic, helpful=helpful):
-                await fq.record_feedback(session, user.id, topic, helpful, user.language)
+                said = (user.id, topic, helpful, user.language)
+                await (
+                    fd.record_feedback(direct, *said)
+                    if direct
+                    else fq.record_feedback(session, *said)
+                )
             case RecordConsent() | RecordReferral() | OpenFamilyCase() | PinFailed():
                 extra.update(await apply_protection(session, action, user))
             case Subscribe() | Unsubscribe() | RequestCoordinator() | QueueBroadcast():

@@ -374,7 +374,7 @@ class Pipeline:
         actions, booked = await resolve(session, actions, context)
         actions = await self.casework.resolve(session, actions, user, now)
         applied = await apply_actions(
-            session, actions, user, conv, message_id, text, self.casework, self.clock()
+            session, actions, user, conv, message_id, text, self.casework, self.clock(), tx
         )
         extra = {**booked, **applied}
         replies = self.renderer.render(actions, user.language or self.default_language, extra)

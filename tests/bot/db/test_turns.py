@@ -18,7 +18,7 @@ from sqlalchemy import event, select
 from bot.channels.base import Incoming, Outgoing
 from bot.db import turns
 from bot.db.engine import Database
-from bot.db.models import Conversation, Message, Outbox, User
+from bot.db.models import ContentGap, Conversation, FaqFeedback, Message, Outbox, User
 from bot.delivery import Delivery
 from bot.pipeline import Pipeline
 from bot.ratelimit import Limits
@@ -31,11 +31,14 @@ from tests.conftest import migrated_postgres
 
 _ids = itertools.count()
 
-# menus, answers, a language change, a group of topics, the language offer's yes, back home
+# menus, answers and whether they helped, a language change, a group of topics, the language
+# offer's yes, back home
 PRESSES = [
     "/menu",
     "/menu_faq",
     "/faq/passport",
+    payload("faq_feedback", topic="passport", helpful=True),
+    payload("faq_feedback", topic="passport", helpful=False),
     payload("change_language", language="jv"),
     payload("menu_faq", group="documents"),
     "/faq/skck",
@@ -45,12 +48,12 @@ PRESSES = [
 
 
 # typed text between presses: questions, one in Javanese (the bot offers to switch), one it
-# cannot place (a gap for staff: the ORM path records it)
+# cannot place (a gap for staff)
 TEXTS = {
     "syarat bikin paspor apa aja": Parse("", "faq/passport", 0.95),
     "piye carane gawe paspor kanggo nyambut gawe neng luar negeri": Parse("", "faq/passport", 0.9),
     "skck ngurus dimana": Parse("", "faq/skck", 0.93),
-    "wkwk gimana ya": Parse("", "nlu_fallback", 0.2),
+    "wkwk gimana ya": Parse("", "nlu_fallback", 0.2, (("faq/passport", 0.2), ("faq/skck", 0.1))),
 }
 CONVERSATION = [*TEXTS, "/menu", "/menu_faq", "syarat bikin paspor apa aja"]
 
@@ -60,7 +63,7 @@ class StandInNlu:
 
     async def parse(self, text: str) -> Parse:
         known = TEXTS[text]
-        return Parse(text, known.intent, known.confidence)
+        return Parse(text, known.intent, known.confidence, known.ranking)
 
 
 class Platform:
@@ -178,6 +181,18 @@ async def rows(db: Database, chat: str) -> dict[str, Any]:
                 select(Outbox).where(Outbox.user_id == user.id).order_by(Outbox.id)
             )
         )
+        gaps = list(
+            await session.scalars(
+                select(ContentGap)
+                .where(ContentGap.message_id.in_([m.id for m in messages]))
+                .order_by(ContentGap.id)
+            )
+        )
+        said = list(
+            await session.scalars(
+                select(FaqFeedback).where(FaqFeedback.user_id == user.id).order_by(FaqFeedback.id)
+            )
+        )
     position = {m.id: i for i, m in enumerate(messages)}
     skip = {"id", "user_id", "channel_user_id"}  # and the times, below
     skip |= {"created_at", "updated_at", "last_seen_at", "next_attempt_at"}
@@ -205,13 +220,15 @@ async def rows(db: Database, chat: str) -> dict[str, Any]:
         "conversation": columns(conv),
         "messages": [message(m) for m in messages],
         "outbox": [queued(o) for o in outbox],
+        "gaps": [columns(g) | {"message_id": position[g.message_id]} for g in gaps],
+        "feedback": [columns(f) for f in said],
     }
 
 
 @pytest.mark.parametrize(
     ("said", "direct_ones"),
-    # the first contact too ("/start"), all but the text the bot could not place
-    [(PRESSES, 1 + len(PRESSES)), (CONVERSATION, len(CONVERSATION))],
+    # every turn, the first contact ("/start") too
+    [(PRESSES, 1 + len(PRESSES)), (CONVERSATION, 1 + len(CONVERSATION))],
     ids=["presses", "typed text"],
 )
 async def test_a_turn_writes_what_the_orm_path_writes(
@@ -228,6 +245,8 @@ async def test_a_turn_writes_what_the_orm_path_writes(
     assert len(written) == direct_ones
     one = await same_on_the_orm_path(pipeline, monkeypatch, "101", direct, said)
     assert len(one["outbox"]) > len(said)  # every reply queued for the platform
+    # the gap for staff from the text it could not place; the two "helpful?" presses
+    assert (len(one["gaps"]), len(one["feedback"])) == ((1, 0) if said is CONVERSATION else (0, 2))
 
 
 async def test_replies_beyond_the_ids_taken_at_the_start_are_given_more(
