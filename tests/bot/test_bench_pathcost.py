@@ -17,6 +17,8 @@ def test_a_press_is_one_transaction_and_typed_text_two(tmp_path: Path) -> None:
     costs = pathcost.measure(url, messages=8)
     assert costs["button press"].transactions == 1.0
     assert costs["typed text"].transactions == 2.0
+    # the held-out messages: at least the same two, more where a turn needs more
+    assert costs["typed text, held-out mix"].transactions >= 2.0
     assert all(c.statements >= 2 and c.cpu_ms > 0 for c in costs.values())
     report = render(Results(describe(), path=costs), "")
     assert "## One message inside the gateway" in report
