@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.rules import CaseRules
 from bot.community.apply import apply_community
-from bot.db import feedback_direct as fd
+from bot.db import direct_rows as dr
 from bot.db import feedback_queries as fq
 from bot.db import queries as q
 from bot.db.direct import Transaction
@@ -55,7 +55,7 @@ async def apply_actions(
 ) -> dict[str, Any]:
     """Carries out the state-changing actions of one turn in its transaction; returns
     parameters for rendering (a case number, a booking's details). On the direct path
-    (`direct`: the turn's transaction) gaps and feedback are written there."""
+    (`direct`: the turn's transaction) gaps, feedback and relays are written there."""
     extra: dict[str, Any] = {}
     for action in actions:
         match action:
@@ -87,16 +87,20 @@ async def apply_actions(
                 extra["case_number"] = case.number
                 await casework.case_opened(session, case, action, user, now)
             case Relay():
-                await casework.relay(session, user, now)
+                await (
+                    dr.relay(direct, user.id, now)
+                    if direct
+                    else casework.relay(session, user, now)
+                )
             case ReturnToBot(outcome=outcome):
                 await casework.user_left(session, user, conv, now, outcome)
             case LogGap(reason=reason, nearest=nearest):
                 gap = (message_id, text, reason, user.language, nearest)
-                await (fd.log_gap(direct, *gap) if direct else fq.log_gap(session, *gap))
+                await (dr.log_gap(direct, *gap) if direct else fq.log_gap(session, *gap))
             case RecordFeedback(topic=topic, helpful=helpful):
                 said = (user.id, topic, helpful, user.language)
                 await (
-                    fd.record_feedback(direct, *said)
+                    dr.record_feedback(direct, *said)
                     if direct
                     else fq.record_feedback(session, *said)
                 )
