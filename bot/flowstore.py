@@ -80,7 +80,7 @@ class TurnStore(CommunityReads, ContentStore):
     ) -> None:
         super().__init__(content)
         self.session = session
-        self.direct = direct  # the turn's transaction on the direct path: sessions read there
+        self.direct = direct  # the turn's transaction on the direct path: bookings read there
         self.user_id = user_id
         self._now = now.astimezone(TZ)
 

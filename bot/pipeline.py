@@ -13,7 +13,7 @@ answer. Every channel calls `Pipeline.handle`; nothing else answers users.
         (an answer that fails rolls it all back: the press is then stored on its own and
         answered or apologised for, like typed text)
     on PostgreSQL both transactions are plain statements (bot.db.turns), an OPP booking too
-    (bot.booking.direct); a turn that needs more (a case, a gap logged) takes the ORM path
+    (bot.booking.direct); a turn that needs more (a case, another booking change): the ORM path
 """
 
 from __future__ import annotations
