@@ -72,8 +72,8 @@ SELECT 1
 
 # the user's active bookings with what `reads.describe` gives of each
 _MINE = f"""
-SELECT b.code, b.kind, l.slug, b.starts_at, COALESCE(o.place, l.name) AS place, d.code AS desk,
-       b.opp_session_id, b.user_id IS NULL AS for_other
+SELECT b.code, b.kind, l.slug, b.starts_at, COALESCE(NULLIF(o.place, ''), l.name) AS place,
+       d.code AS desk, b.opp_session_id, b.user_id IS NULL AS for_other
 FROM bookings b
 JOIN ltsas l ON l.id = b.ltsa_id
 LEFT JOIN opp_sessions o ON o.id = b.opp_session_id
